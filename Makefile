@@ -1,0 +1,62 @@
+# stockops — every target works from a fresh clone; `make setup` is idempotent and quick when nothing changed.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV   := .venv
+PY     := $(VENV)/bin/python
+UV     := $(VENV)/bin/uv
+DBT    := $(VENV)/bin/dbt
+STAMP  := $(VENV)/.installed-stamp
+UV_VERSION := 0.13.8
+DBT_SOURCES := $(shell find models macros seeds snapshots tests analyses -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) 2>/dev/null) dbt_project.yml profiles.yml selectors.yml
+
+export STOCKOPS_PROJECT_DIR := $(CURDIR)
+export STOCKOPS_LANDING_DIR ?= $(CURDIR)/data/landing
+export STOCKOPS_WAREHOUSE_DIR ?= $(CURDIR)/warehouse
+export DAGSTER_HOME ?= $(STOCKOPS_WAREHOUSE_DIR)/dagster
+export DBT_PROFILES_DIR := $(CURDIR)
+
+.PHONY: help setup demo test lint dev bench lock clean
+
+help:
+	@echo "make demo   run stockops end to end on the embedded defaults (generates sample data if needed)"
+	@echo "make test   lint + dbt build + pytest (installs everything it needs first)"
+	@echo "make lint   sqlfluff + ruff"
+	@echo "make dev    Dagster UI on http://127.0.0.1:3000"
+	@echo "make bench  benchmarks (see BENCHMARKS.md)"
+
+setup: $(STAMP) target/manifest.json
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@test -x $(UV) && $(UV) --version | grep -q '$(UV_VERSION)' || $(PY) -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	$(UV) pip sync -q --python $(PY) requirements.lock
+	$(UV) pip install -q --python $(PY) --no-deps -e .
+	@touch $@
+
+target/manifest.json: $(STAMP) $(DBT_SOURCES)
+	@mkdir -p $(STOCKOPS_WAREHOUSE_DIR) $(DAGSTER_HOME)
+	$(DBT) parse --quiet
+	@touch $@
+
+demo: setup
+	$(VENV)/bin/stockops run
+
+lint: setup
+	$(VENV)/bin/ruff check orchestration tests/python benchmarks
+	$(VENV)/bin/ruff format --check orchestration tests/python benchmarks
+	$(VENV)/bin/sqlfluff lint models macros tests --processes 2
+
+test: setup lint
+	$(PY) -m pytest
+
+dev: setup
+	$(VENV)/bin/dagster dev -m stockops.definitions -h 127.0.0.1 -p 3000
+
+bench: setup
+	$(PY) benchmarks/run.py
+
+lock:
+	$(UV) pip compile pyproject.toml --python-version 3.11 --no-header -o requirements.lock
+
+clean:
+	rm -rf target logs warehouse data .pytest_cache .ruff_cache

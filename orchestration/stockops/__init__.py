@@ -1,0 +1,1 @@
+"""stockops: inventory transactions to owned decisions (dbt + DuckDB + Dagster)."""
