@@ -1,0 +1,184 @@
+"""The `stockops` command line: generate sample data, run the pipeline, work the owner queues."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from stockops import settings
+
+
+def _date(text: str) -> str:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer: {text!r}")
+    return value
+
+
+def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], out=sys.stdout) -> None:
+    """A plain fixed-width table; numbers right-aligned."""
+    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
+    widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(columns)]
+    numeric = [all(isinstance(r.get(c), int | float) for r in rows if r.get(c) is not None) for c in columns]
+
+    def fmt(values: Sequence[str]) -> str:
+        return "  ".join(
+            v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)
+        ).rstrip()
+
+    print(fmt(list(columns)), file=out)
+    print("  ".join("-" * w for w in widths), file=out)
+    for row in cells:
+        print(fmt(row), file=out)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------- generate
+def cmd_generate(args: argparse.Namespace) -> int:
+    from stockops import generate
+
+    dims = dict(generate.SCALES[args.scale])
+    for key in ("skus", "locations", "days"):
+        if getattr(args, key) is not None:
+            dims[key] = getattr(args, key)
+    out = Path(args.out).expanduser().resolve()
+    started = time.monotonic()
+    summary = generate.generate(out, seed=args.seed, progress=_progress, **dims)
+    counts = summary.get("row_counts", {})
+    print(f"wrote {sum(counts.values()):,} rows to {out} in {time.monotonic() - started:.1f}s")
+    for table, n in counts.items():
+        print(f"  {table:<24} {n:>12,}")
+    print(f"  scenarios: {out / 'scenarios.json'}")
+    return 0
+
+
+def _progress(message: str) -> None:
+    print(f"  .. {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------------------------- run
+def cmd_run(args: argparse.Namespace) -> int:
+    from stockops import landing
+
+    cfg = settings.load(args.landing, args.warehouse).export()
+    if landing.is_empty(cfg.landing_dir):
+        from stockops import generate
+
+        print(f"landing directory {cfg.landing_dir} is empty: generating the 'small' sample data set")
+        cfg.landing_dir.mkdir(parents=True, exist_ok=True)
+        generate.generate(cfg.landing_dir, progress=_progress, **generate.SCALES["small"])
+    report = landing.check_landing(cfg.landing_dir)
+    if not report.ok:
+        print(f"stockops: the landing data in {cfg.landing_dir} cannot be built:", file=sys.stderr)
+        for problem in report.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    print(f"landing   {cfg.landing_dir} ({report.file_count} files)")
+    print(f"warehouse {cfg.duckdb_path}")
+
+    from stockops.pipeline import run_build
+
+    started = time.monotonic()
+    outcome = run_build(as_of_date=args.as_of or "", full_refresh=args.full_refresh)
+    elapsed = time.monotonic() - started
+    if not outcome.success:
+        print(f"stockops: run {outcome.run_id} failed after {elapsed:.1f}s:", file=sys.stderr)
+        for failure in outcome.failures:
+            print(f"  - {failure}", file=sys.stderr)
+        return 1
+
+    from stockops.queue.sqlite_store import SqliteQueueStore
+
+    store = SqliteQueueStore(cfg.queue_path)
+    summary = store.owner_summary()
+    print(f"\nrun {outcome.run_id} succeeded in {elapsed:.1f}s; queue {cfg.queue_path}")
+    print(f"{outcome.queue_inserted} new decision versions queued, {store.count()} queue rows in all\n")
+    print_table(summary, ["owner_id", "open_decisions", "value_at_stake", "decision_types"])
+    return 0
+
+
+# ------------------------------------------------------------------------------------------- queue
+def cmd_queue_list(args: argparse.Namespace) -> int:
+    from stockops.queue.sqlite_store import SqliteQueueStore
+
+    cfg = settings.load(warehouse_dir=args.warehouse)
+    items = SqliteQueueStore(cfg.queue_path).items(owner_id=args.owner, include_closed=args.all)
+    if args.format == "json":
+        print(json.dumps(items, indent=2, default=str))
+        return 0
+    if not items:
+        print(f"no {'' if args.all else 'open '}decisions in {cfg.queue_path}")
+        return 0
+    print_table(
+        items,
+        ["owner_id", "decision_type", "priority", "due_by", "value_at_stake", "queue_status", "decision_id", "reason"],
+    )
+    return 0
+
+
+# -------------------------------------------------------------------------------------------- main
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stockops", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write a deterministic sample landing data set (Parquet)")
+    gen.add_argument("--out", required=True, help="landing directory to create")
+    gen.add_argument("--scale", choices=["tiny", "small", "medium", "large"], default="small")
+    gen.add_argument("--skus", type=_positive)
+    gen.add_argument("--locations", type=_positive)
+    gen.add_argument("--days", type=_positive)
+    gen.add_argument("--seed", type=int, default=42)
+    gen.set_defaults(func=cmd_generate)
+
+    run = sub.add_parser("run", help="build every mart and decision through Dagster and fill the queues")
+    run.add_argument("--landing", help="landing directory (default $STOCKOPS_LANDING_DIR or data/landing)")
+    run.add_argument("--warehouse", help="warehouse directory (default $STOCKOPS_WAREHOUSE_DIR or warehouse)")
+    run.add_argument("--as-of", type=_date, help="as-of date YYYY-MM-DD (default: latest transaction date)")
+    run.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
+    run.set_defaults(func=cmd_run)
+
+    queue = sub.add_parser("queue", help="the owners' decision queues")
+    qsub = queue.add_subparsers(dest="queue_command", required=True)
+    qlist = qsub.add_parser("list", help="list queued decisions")
+    qlist.add_argument("--owner", help="only this owner's queue")
+    qlist.add_argument("--all", action="store_true", help="include superseded and closed versions")
+    qlist.add_argument("--format", choices=["table", "json"], default="table")
+    qlist.add_argument("--warehouse", help="warehouse directory")
+    qlist.set_defaults(func=cmd_queue_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"stockops: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("stockops: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

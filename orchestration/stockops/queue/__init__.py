@@ -1,0 +1,1 @@
+"""Owner queues: where decisions are delivered and where owners' answers come from."""

@@ -1,0 +1,176 @@
+"""The embedded owner-queue store: one SQLite file (WAL) beside the warehouse.
+
+A queue row is one decision version, keyed on (decision_id, decision_version): inserting the same
+version again has no effect, so the export may repeat and the queue still holds each version once.
+Older versions are marked superseded in the queue, never deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+create table if not exists queue_items (
+    decision_id      text    not null,
+    decision_version integer not null,
+    owner_id         text    not null,
+    decision_type    text    not null,
+    priority         text,
+    value_at_stake   real,
+    due_by           text,
+    reason           text,
+    signal_at        text,
+    payload          text    not null,
+    queue_status     text    not null default 'open',
+    enqueued_at      text    not null,
+    updated_at       text    not null,
+    primary key (decision_id, decision_version)
+);
+create index if not exists queue_items_owner on queue_items (owner_id, queue_status);
+"""
+
+QUEUE_COLUMNS = (
+    "decision_id",
+    "decision_version",
+    "owner_id",
+    "decision_type",
+    "priority",
+    "value_at_stake",
+    "due_by",
+    "reason",
+    "signal_at",
+)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    offered: int
+    inserted: int
+    superseded: int
+
+
+class SqliteQueueStore:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        con.row_factory = sqlite3.Row
+        con.execute("pragma journal_mode=wal")
+        con.execute("pragma synchronous=normal")
+        con.executescript(SCHEMA)
+        return con
+
+    def enqueue(self, decisions: Iterable[Mapping[str, Any]]) -> ExportResult:
+        """Insert every decision version not yet queued; mark older versions superseded. One transaction."""
+        rows = list(decisions)
+        now = utc_now()
+        con = self.connect()
+        try:
+            con.execute("begin immediate")
+            before = con.total_changes
+            con.executemany(
+                """
+                insert into queue_items (
+                    decision_id, decision_version, owner_id, decision_type, priority,
+                    value_at_stake, due_by, reason, signal_at, payload, enqueued_at, updated_at
+                ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                on conflict (decision_id, decision_version) do nothing
+                """,
+                [
+                    (
+                        *(_text(row.get(col)) for col in QUEUE_COLUMNS[:5]),
+                        row.get("value_at_stake"),
+                        *(_text(row.get(col)) for col in QUEUE_COLUMNS[6:]),
+                        json.dumps(row, default=str, sort_keys=True),
+                        now,
+                        now,
+                    )
+                    for row in rows
+                ],
+            )
+            inserted = con.total_changes - before
+            before = con.total_changes
+            con.execute(
+                """
+                update queue_items set queue_status = 'superseded', updated_at = ?
+                where queue_status = 'open' and exists (
+                    select 1 from queue_items as newer
+                    where newer.decision_id = queue_items.decision_id
+                      and newer.decision_version > queue_items.decision_version
+                )
+                """,
+                (now,),
+            )
+            superseded = con.total_changes - before
+            con.execute("commit")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("rollback")
+            raise
+        finally:
+            con.close()
+        return ExportResult(offered=len(rows), inserted=inserted, superseded=superseded)
+
+    def items(self, owner_id: str | None = None, include_closed: bool = False) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        con = self.connect()
+        try:
+            sql = "select * from queue_items where (? is null or owner_id = ?)"
+            if not include_closed:
+                sql += " and queue_status = 'open'"
+            sql += " order by owner_id, due_by, priority, decision_id"
+            return [dict(r) for r in con.execute(sql, (owner_id, owner_id))]
+        finally:
+            con.close()
+
+    def count(self) -> int:
+        if not self.path.exists():
+            return 0
+        con = self.connect()
+        try:
+            return con.execute("select count(*) from queue_items").fetchone()[0]
+        finally:
+            con.close()
+
+    def owner_summary(self) -> list[dict[str, Any]]:
+        """Open decisions and value at stake per owner, largest value first."""
+        if not self.path.exists():
+            return []
+        con = self.connect()
+        try:
+            return [
+                dict(r)
+                for r in con.execute(
+                    """
+                    select owner_id,
+                           count(*) as open_decisions,
+                           round(coalesce(sum(value_at_stake), 0), 2) as value_at_stake,
+                           group_concat(distinct decision_type) as decision_types
+                    from queue_items where queue_status = 'open'
+                    group by owner_id order by value_at_stake desc, owner_id
+                    """
+                )
+            ]
+        finally:
+            con.close()
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,21 @@
+"""Resources: the dbt project and CLI resource, built from the settings."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from dagster_dbt import DbtCliResource, DbtProject
+
+from stockops import settings
+
+
+@cache
+def dbt_project() -> DbtProject:
+    cfg = settings.load()
+    project = DbtProject(project_dir=cfg.project_dir, profiles_dir=cfg.project_dir)
+    project.prepare_if_dev()  # `dagster dev` re-parses; everything else uses the manifest from `make setup`
+    return project
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project())

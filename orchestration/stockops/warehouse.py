@@ -1,0 +1,24 @@
+"""Reading the warehouse. Only ever opened when no dbt process writes (DuckDB has one writer)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+
+def read_decisions(duckdb_path: Path) -> list[dict[str, Any]]:
+    """Every row of marts.fct_decisions as plain dicts, `inputs` parsed from JSON."""
+    con = duckdb.connect(str(duckdb_path), read_only=True)
+    try:
+        cur = con.execute("select * from marts.fct_decisions order by decision_id")
+        columns = [d[0] for d in cur.description]
+        rows = [dict(zip(columns, values, strict=True)) for values in cur.fetchall()]
+    finally:
+        con.close()
+    for row in rows:
+        if isinstance(row.get("inputs"), str):
+            row["inputs"] = json.loads(row["inputs"])
+    return rows
