@@ -45,7 +45,7 @@ below as (
         sourcing.order_multiple,
         sourcing.unit_cost as supplier_unit_cost,
         position.order_up_to_qty - position.inventory_position_qty as raw_need_qty,
-        products.escalation_owner_id,
+        products.escalation_owner_id
     from position
     inner join sourcing on position.sku_id = sourcing.sku_id
     inner join products on position.sku_id = products.sku_id
@@ -66,7 +66,7 @@ running as (
             order by transactions.occurred_at, transactions.txn_id
             rows between unbounded preceding and current row
         ) + below.on_order_qty as position_after_qty,
-        below.reorder_point_qty,
+        below.reorder_point_qty
     from transactions
     inner join below
         on transactions.sku_id = below.sku_id and transactions.location_id = below.location_id
@@ -79,7 +79,7 @@ last_above as (
     select
         sku_id,
         location_id,
-        max(case when position_after_qty > reorder_point_qty then occurred_at end) as last_above_at,
+        max(case when position_after_qty > reorder_point_qty then occurred_at end) as last_above_at
     from running
     group by sku_id, location_id
 
@@ -91,7 +91,7 @@ episode_start as (
     select
         running.sku_id,
         running.location_id,
-        min(running.occurred_at) as signal_at,
+        min(running.occurred_at) as signal_at
     from running
     inner join last_above
         on running.sku_id = last_above.sku_id and running.location_id = last_above.location_id
@@ -105,7 +105,7 @@ sized as (
     select
         below.*,
         {{ round_up_to_order_multiple('below.raw_need_qty', 'below.moq', 'below.order_multiple') }} as recommended_qty,
-        coalesce(episode_start.signal_at, cast(below.as_of_date as timestamp)) as signal_at,
+        coalesce(episode_start.signal_at, cast(below.as_of_date as timestamp)) as signal_at
     from below
     left join episode_start
         on below.sku_id = episode_start.sku_id and below.location_id = episode_start.location_id
@@ -127,7 +127,13 @@ candidates as (
             as_of_date,
             cast(
                 as_of_date
-                + to_days(cast(floor((inventory_position_qty - safety_stock_qty) / avg_daily_demand - lead_time_days) as integer))
+                + to_days(
+                    cast(
+                        floor(
+                            (inventory_position_qty - safety_stock_qty) / avg_daily_demand - lead_time_days
+                        ) as integer
+                    )
+                )
                 as date
             )
         ) as due_by,
@@ -140,7 +146,8 @@ candidates as (
         end as priority,
         round(recommended_qty * supplier_unit_cost, 2) as value_at_stake,
         printf(
-            'Replenish %s at %s: order %g units from %s (inventory position %.1f ≤ reorder point %.1f; order up to %.1f).',
+            'Replenish %s at %s: order %g units from %s '
+            || '(inventory position %.1f ≤ reorder point %.1f; order up to %.1f).',
             sku_id, location_id, recommended_qty, primary_supplier_id,
             inventory_position_qty, reorder_point_qty, order_up_to_qty
         ) as reason,
@@ -164,7 +171,7 @@ candidates as (
             'supplier_unit_cost', supplier_unit_cost
         ) as inputs,
         signal_at,
-        as_of_date,
+        as_of_date
     from sized
     where recommended_qty > 0
 

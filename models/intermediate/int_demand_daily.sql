@@ -23,7 +23,7 @@ daily as (
         transactions.sku_id,
         transactions.location_id,
         cast(transactions.occurred_at as date) as demand_date,
-        -sum(transactions.quantity) as demand_qty,
+        -sum(transactions.quantity) as demand_qty
     from transactions
     inner join context
         on

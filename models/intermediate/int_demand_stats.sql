@@ -32,7 +32,7 @@ window_sums as (
         daily.location_id,
         sum(daily.demand_qty) as window_demand_qty,
         sum(daily.demand_qty * daily.demand_qty) as window_demand_sq,
-        count(*) as demand_days,
+        count(*) as demand_days
     from daily
     inner join context on daily.demand_date >= context.demand_window_start_date
     group by daily.sku_id, daily.location_id
@@ -44,7 +44,7 @@ annual as (
     select
         sku_id,
         location_id,
-        sum(demand_qty) as annual_demand_qty,
+        sum(demand_qty) as annual_demand_qty
     from daily
     group by sku_id, location_id
 
@@ -65,7 +65,7 @@ observed as (
                 date_diff('day', cast(on_hand.first_movement_at as date), context.as_of_date) + 1
             ),
             1
-        ) as window_days,
+        ) as window_days
     from on_hand
     cross join context
     left join window_sums
@@ -95,7 +95,7 @@ stats as (
                     )
                 )
             else 0
-        end as demand_std_daily,
+        end as demand_std_daily
     from observed
 
 )

@@ -42,7 +42,7 @@ resolved as (
         coalesce(strategy.service_level, default_strategy.service_level, 0.95) as service_level,
         coalesce(strategy.holding_cost_rate, default_strategy.holding_cost_rate, 0.25) as holding_cost_rate,
         coalesce(strategy.review_period_days, default_strategy.review_period_days, 7) as review_period_days,
-        coalesce(strategy.aging_policy, default_strategy.aging_policy, 'standard') as aging_policy,
+        coalesce(strategy.aging_policy, default_strategy.aging_policy, 'standard') as aging_policy
     from products
     left join owners as own on products.category_id = own.category_id
     left join owners as default_owner on default_owner.category_id = 'default'

@@ -24,7 +24,7 @@ received as (
     select
         transactions.reference_id as po_line_id,
         sum(transactions.quantity) as received_qty,
-        max(transactions.occurred_at) as last_received_at,
+        max(transactions.occurred_at) as last_received_at
     from transactions
     inner join context on transactions.occurred_at < context.as_of_end_at
     where transactions.txn_type = 'receipt'
@@ -45,7 +45,7 @@ open_lines as (
         greatest(po_lines.ordered_qty - coalesce(received.received_qty, 0), 0) as open_qty,
         po_lines.unit_cost,
         po_lines.ordered_at,
-        po_lines.promised_date,
+        po_lines.promised_date
     from po_lines
     inner join context on po_lines.ordered_at < context.as_of_end_at
     left join received on po_lines.po_line_id = received.po_line_id

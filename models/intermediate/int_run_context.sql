@@ -16,7 +16,7 @@ context as (
         {%- else -%}
             coalesce(cast(latest_occurred_at as date), current_date)
         {%- endif %} as as_of_date,
-        latest_occurred_at,
+        latest_occurred_at
     from transactions
 
 )
@@ -26,5 +26,5 @@ select
     latest_occurred_at,
     cast(as_of_date + interval 1 day as timestamp) as as_of_end_at,
     cast(as_of_date - interval ({{ var('demand_window_days') }} - 1) day as date) as demand_window_start_date,
-    {{ var('demand_window_days') }} as demand_window_days,
+    {{ var('demand_window_days') }} as demand_window_days
 from context

@@ -26,7 +26,7 @@ ranked as (
         row_number() over (
             partition by supplier_products.sku_id
             order by supplier_products.priority, supplier_products.supplier_id
-        ) as supplier_rank,
+        ) as supplier_rank
     from supplier_products
 
 ),
@@ -46,7 +46,7 @@ with_lead_time as (
         coalesce(lead_times.receipts_observed, 0) >= policy.min_receipts_for_observed_lead_time
             as use_observed,
         lead_times.lead_time_mean_days,
-        lead_times.lead_time_std_days,
+        lead_times.lead_time_std_days
     from ranked
     cross join policy
     left join lead_times
@@ -66,5 +66,5 @@ select
     receipts_observed,
     case when use_observed then lead_time_mean_days else quoted_lead_time_days end as lead_time_days,
     case when use_observed then lead_time_std_days else 0 end as lead_time_std_days,
-    case when use_observed then 'observed' else 'quoted' end as lead_time_source,
+    case when use_observed then 'observed' else 'quoted' end as lead_time_source
 from with_lead_time

@@ -20,7 +20,7 @@ on_hand as (
         transactions.location_id,
         sum(transactions.quantity) as on_hand_qty,
         min(transactions.occurred_at) as first_movement_at,
-        max(transactions.occurred_at) as last_movement_at,
+        max(transactions.occurred_at) as last_movement_at
     from transactions
     inner join context on transactions.occurred_at < context.as_of_end_at
     group by transactions.sku_id, transactions.location_id

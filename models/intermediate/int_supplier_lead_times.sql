@@ -24,7 +24,7 @@ receipts as (
     select
         po_lines.supplier_id,
         po_lines.sku_id,
-        date_diff('second', po_lines.ordered_at, transactions.occurred_at) / 86400.0 as lead_time_days,
+        date_diff('second', po_lines.ordered_at, transactions.occurred_at) / 86400.0 as lead_time_days
     from transactions
     inner join context on transactions.occurred_at < context.as_of_end_at
     inner join po_lines on transactions.reference_id = po_lines.po_line_id
@@ -39,7 +39,7 @@ stats as (
         sku_id,
         count(*) as receipts_observed,
         avg(lead_time_days) as lead_time_mean_days,
-        coalesce(stddev_samp(lead_time_days), 0) as lead_time_std_days,
+        coalesce(stddev_samp(lead_time_days), 0) as lead_time_std_days
     from receipts
     group by supplier_id, sku_id
 

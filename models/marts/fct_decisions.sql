@@ -26,7 +26,7 @@ candidates as (
             reason,
             inputs,
             signal_at,
-            as_of_date,
+            as_of_date
         from {{ ref(model) }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -51,7 +51,7 @@ identified as (
         {{ decision_id('candidates.decision_type', ['candidates.subject_key'], 'candidates.signal_at') }}
             as decision_id,
         1 as decision_version,
-        candidates.*,
+        candidates.*
     from candidates
 
 ),
@@ -68,11 +68,11 @@ approval_rules as (
     select
         decision_types.decision_type,
         authority.max_value_at_stake,
-        authority.approver_role,
+        authority.approver_role
     from decision_types
     inner join authority
         on
-            authority.decision_type = decision_types.decision_type
+            decision_types.decision_type = authority.decision_type
             or (
                 authority.decision_type = 'default'
                 and decision_types.decision_type not in (select own.decision_type from authority as own)
@@ -92,7 +92,7 @@ approvers as (
             ),
             -- a value above every band goes to the role of the highest band
             arg_max(approval_rules.approver_role, coalesce(approval_rules.max_value_at_stake, 'infinity'::double))
-        ) as approver_role,
+        ) as approver_role
     from identified
     inner join approval_rules on identified.decision_type = approval_rules.decision_type
     group by identified.decision_id
@@ -104,7 +104,7 @@ latest_event as (
     select
         decision_id,
         arg_max(event_type, occurred_at) as event_type,
-        max(occurred_at) as occurred_at,
+        max(occurred_at) as occurred_at
     from events
     where event_type != 'commented'
     group by decision_id
@@ -134,7 +134,7 @@ final as (
         identified.signal_at,
         coalesce(latest_event.event_type, 'proposed') as status,
         coalesce(latest_event.occurred_at, identified.signal_at) as status_at,
-        identified.as_of_date,
+        identified.as_of_date
     from identified
     left join approvers on identified.decision_id = approvers.decision_id
     left join latest_event on identified.decision_id = latest_event.decision_id

@@ -49,7 +49,7 @@ on_order as (
     select
         sku_id,
         location_id,
-        sum(open_qty) as on_order_qty,
+        sum(open_qty) as on_order_qty
     from open_lines
     group by sku_id, location_id
 
@@ -57,9 +57,15 @@ on_order as (
 
 sku_locations as (
 
-    select sku_id, location_id from on_hand
+    select
+        sku_id,
+        location_id
+    from on_hand
     union
-    select sku_id, location_id from on_order
+    select
+        sku_id,
+        location_id
+    from on_order
 
 ),
 
@@ -67,10 +73,26 @@ sku_consumption_value as (
 
     select
         demand.sku_id,
-        sum(greatest(demand.annual_demand_qty, 0)) * any_value(products.unit_cost) as annual_consumption_value,
+        sum(greatest(demand.annual_demand_qty, 0)) * any_value(products.unit_cost) as annual_consumption_value
     from demand
     inner join products on demand.sku_id = products.sku_id
     group by demand.sku_id
+
+),
+
+ranked_consumption as (
+
+    select
+        sku_id,
+        annual_consumption_value,
+        coalesce(
+            sum(annual_consumption_value) over (
+                order by annual_consumption_value desc, sku_id asc
+                rows between unbounded preceding and 1 preceding
+            ) / nullif(sum(annual_consumption_value) over (), 0),
+            0
+        ) as cumulative_share_before
+    from sku_consumption_value
 
 ),
 
@@ -83,20 +105,8 @@ abc as (
             when cumulative_share_before < 0.80 then 'A'
             when cumulative_share_before < 0.95 then 'B'
             else 'C'
-        end as abc_class,
-    from (
-        select
-            sku_id,
-            annual_consumption_value,
-            coalesce(
-                sum(annual_consumption_value) over (
-                    order by annual_consumption_value desc, sku_id
-                    rows between unbounded preceding and 1 preceding
-                ) / nullif(sum(annual_consumption_value) over (), 0),
-                0
-            ) as cumulative_share_before,
-        from sku_consumption_value
-    )
+        end as abc_class
+    from ranked_consumption
 
 ),
 
@@ -120,7 +130,7 @@ position as (
         products.service_level as target_service_level,
         {{ inverse_normal_cdf('products.service_level') }} as service_level_z,
         products.review_period_days,
-        coalesce(abc.abc_class, 'C') as abc_class,
+        coalesce(abc.abc_class, 'C') as abc_class
     from sku_locations
     cross join context
     inner join products on sku_locations.sku_id = products.sku_id
@@ -144,7 +154,7 @@ levels as (
         service_level_z * sqrt(
             lead_time_days * power(demand_std_daily, 2)
             + power(avg_daily_demand, 2) * power(lead_time_std_days, 2)
-        ) as safety_stock_qty,
+        ) as safety_stock_qty
     from position
 
 ),
@@ -192,7 +202,7 @@ final as (
             when demand_std_daily / avg_daily_demand <= 0.5 then 'X'
             when demand_std_daily / avg_daily_demand <= 1.0 then 'Y'
             else 'Z'
-        end as xyz_class,
+        end as xyz_class
     from levels
 
 )

@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from stockops import settings
 
@@ -28,15 +28,22 @@ def _positive(text: str) -> int:
     return value
 
 
-def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], out=sys.stdout) -> None:
+def print_table(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], out: TextIO | None = None
+) -> None:
     """A plain fixed-width table; numbers right-aligned."""
+    out = out or sys.stdout
     cells = [[_cell(r.get(c)) for c in columns] for r in rows]
     widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(columns)]
-    numeric = [all(isinstance(r.get(c), int | float) for r in rows if r.get(c) is not None) for c in columns]
+    numeric = [
+        all(isinstance(r.get(c), int | float) for r in rows if r.get(c) is not None)
+        for c in columns
+    ]
 
     def fmt(values: Sequence[str]) -> str:
         return "  ".join(
-            v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)
+            v.rjust(w) if num else v.ljust(w)
+            for v, w, num in zip(values, widths, numeric, strict=True)
         ).rstrip()
 
     print(fmt(list(columns)), file=out)
@@ -84,7 +91,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if landing.is_empty(cfg.landing_dir):
         from stockops import generate
 
-        print(f"landing directory {cfg.landing_dir} is empty: generating the 'small' sample data set")
+        print(
+            f"landing directory {cfg.landing_dir} is empty: generating the 'small' sample data set"
+        )
         cfg.landing_dir.mkdir(parents=True, exist_ok=True)
         generate.generate(cfg.landing_dir, progress=_progress, **generate.SCALES["small"])
     report = landing.check_landing(cfg.landing_dir)
@@ -112,7 +121,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     store = SqliteQueueStore(cfg.queue_path)
     summary = store.owner_summary()
     print(f"\nrun {outcome.run_id} succeeded in {elapsed:.1f}s; queue {cfg.queue_path}")
-    print(f"{outcome.queue_inserted} new decision versions queued, {store.count()} queue rows in all\n")
+    print(
+        f"{outcome.queue_inserted} new decision versions queued, {store.count()} queue rows in all\n"
+    )
     print_table(summary, ["owner_id", "open_decisions", "value_at_stake", "decision_types"])
     return 0
 
@@ -131,7 +142,16 @@ def cmd_queue_list(args: argparse.Namespace) -> int:
         return 0
     print_table(
         items,
-        ["owner_id", "decision_type", "priority", "due_by", "value_at_stake", "queue_status", "decision_id", "reason"],
+        [
+            "owner_id",
+            "decision_type",
+            "priority",
+            "due_by",
+            "value_at_stake",
+            "queue_status",
+            "decision_id",
+            "reason",
+        ],
     )
     return 0
 
@@ -150,11 +170,21 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=42)
     gen.set_defaults(func=cmd_generate)
 
-    run = sub.add_parser("run", help="build every mart and decision through Dagster and fill the queues")
-    run.add_argument("--landing", help="landing directory (default $STOCKOPS_LANDING_DIR or data/landing)")
-    run.add_argument("--warehouse", help="warehouse directory (default $STOCKOPS_WAREHOUSE_DIR or warehouse)")
-    run.add_argument("--as-of", type=_date, help="as-of date YYYY-MM-DD (default: latest transaction date)")
-    run.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
+    run = sub.add_parser(
+        "run", help="build every mart and decision through Dagster and fill the queues"
+    )
+    run.add_argument(
+        "--landing", help="landing directory (default $STOCKOPS_LANDING_DIR or data/landing)"
+    )
+    run.add_argument(
+        "--warehouse", help="warehouse directory (default $STOCKOPS_WAREHOUSE_DIR or warehouse)"
+    )
+    run.add_argument(
+        "--as-of", type=_date, help="as-of date YYYY-MM-DD (default: latest transaction date)"
+    )
+    run.add_argument(
+        "--full-refresh", action="store_true", help="rebuild incremental models from scratch"
+    )
     run.set_defaults(func=cmd_run)
 
     queue = sub.add_parser("queue", help="the owners' decision queues")

@@ -1,7 +1,5 @@
 """Every dbt model, seed and source as a Dagster asset; dbt tests become asset checks."""
 
-from __future__ import annotations
-
 import json
 import re
 from collections.abc import Iterator

@@ -66,7 +66,9 @@ def landing_files(landing_dir: Path, table: str) -> list[Path]:
     folder = landing_dir / table
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in LANDING_SUFFIXES)
+    return sorted(
+        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in LANDING_SUFFIXES
+    )
 
 
 def is_empty(landing_dir: Path) -> bool:
@@ -77,7 +79,9 @@ def _file_columns(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
     if path.suffix.lower() == ".parquet":
         rel = con.execute("select name from parquet_schema(?)", [str(path)]).fetchall()
         return {r[0] for r in rel}
-    cur = con.execute("select * from read_csv(?, all_varchar = true, header = true) limit 0", [str(path)])
+    cur = con.execute(
+        "select * from read_csv(?, all_varchar = true, header = true) limit 0", [str(path)]
+    )
     return {d[0] for d in cur.description}
 
 
@@ -102,7 +106,9 @@ def check_landing(landing_dir: Path) -> LandingReport:
                     continue
                 missing = [c for c in CONTRACT_COLUMNS[table] if c not in columns]
                 if missing:
-                    problems.append(f"{table}: {path} lacks contract column(s) {', '.join(missing)}")
+                    problems.append(
+                        f"{table}: {path} lacks contract column(s) {', '.join(missing)}"
+                    )
     finally:
         con.close()
     return LandingReport(files, problems)

@@ -29,7 +29,9 @@ def ensure_manifest() -> None:
 def build_run_config(as_of_date: str = "", full_refresh: bool = False) -> dict:
     return {
         "ops": {
-            "stockops_dbt_models": {"config": {"as_of_date": as_of_date, "full_refresh": full_refresh}}
+            "stockops_dbt_models": {
+                "config": {"as_of_date": as_of_date, "full_refresh": full_refresh}
+            }
         },
         "loggers": {"console": {"config": {"log_level": "INFO"}}},
     }

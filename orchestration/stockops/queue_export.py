@@ -1,7 +1,5 @@
 """The export step: after each build, new and changed decision versions go to their owners' queues."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from stockops import settings

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from functools import cache
+from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
@@ -17,5 +20,11 @@ def dbt_project() -> DbtProject:
     return project
 
 
+def dbt_executable() -> str:
+    """The dbt installed beside this Python (the venv), else whatever is on PATH."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project())
+    return DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable())

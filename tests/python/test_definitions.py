@@ -12,7 +12,7 @@ from stockops.definitions import BUILD_JOB_NAME, defs
 def test_definitions_load_and_validate() -> None:
     dg.Definitions.validate_loadable(defs)
     keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
-    assert {"fct_stock_position", "fct_decisions", "owner_queue"} <= keys
+    assert {"marts/fct_stock_position", "marts/fct_decisions", "owner_queue"} <= keys
     assert "policy/category_owners" in keys
     assert defs.resolve_job_def(BUILD_JOB_NAME) is not None
 
@@ -30,7 +30,7 @@ def test_dbt_tests_become_asset_checks() -> None:
 def test_owner_queue_runs_after_decisions() -> None:
     graph = defs.resolve_asset_graph()
     parents = graph.get(dg.AssetKey("owner_queue")).parent_keys
-    assert dg.AssetKey("fct_decisions") in parents
+    assert dg.AssetKey(["marts", "fct_decisions"]) in parents
 
 
 def test_dbt_build_args() -> None:

@@ -11,8 +11,7 @@ import pytest
 from stockops import cli
 from stockops.pipeline import run_build
 from stockops.queue.sqlite_store import SqliteQueueStore
-
-from .conftest import CSV_FIXTURE, use_dirs
+from support import CSV_FIXTURE, use_dirs
 
 pytestmark = pytest.mark.slow
 
@@ -57,7 +56,21 @@ def test_second_run_adds_no_queue_rows(built) -> None:
 def test_queue_list_json(built, capsys: pytest.CaptureFixture[str]) -> None:
     cfg, _ = built
     owner = SqliteQueueStore(cfg.queue_path).owner_summary()[0]["owner_id"]
-    assert cli.main(["queue", "list", "--owner", owner, "--format", "json", "--warehouse", str(cfg.warehouse_dir)]) == 0
+    assert (
+        cli.main(
+            [
+                "queue",
+                "list",
+                "--owner",
+                owner,
+                "--format",
+                "json",
+                "--warehouse",
+                str(cfg.warehouse_dir),
+            ]
+        )
+        == 0
+    )
     items = json.loads(capsys.readouterr().out)
     assert items and {i["owner_id"] for i in items} == {owner}
     assert all(json.loads(i["payload"])["decision_id"] == i["decision_id"] for i in items)
@@ -71,18 +84,24 @@ def test_run_on_csv_landing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert "owner_id" in out and "open_decisions" in out
     con = duckdb.connect(str(tmp_path / "wh" / "stockops.duckdb"), read_only=True)
     try:
-        quarantined = con.execute("select count(*) from staging.stg_landing__quarantine").fetchone()[0]
+        quarantined = con.execute(
+            "select count(*) from staging.stg_landing__quarantine"
+        ).fetchone()[0]
     finally:
         con.close()
     assert quarantined > 0  # the fixture's deliberately bad rows
 
 
-def test_run_refuses_landing_missing_a_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_refuses_landing_missing_a_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     landing = tmp_path / "landing"
     for table in ("inventory_transactions", "products", "locations"):
         (landing / table).mkdir(parents=True)
     (landing / "inventory_transactions" / "a.csv").write_text("txn_id,occurred_at\nT1,2026-01-01\n")
-    (landing / "products" / "a.csv").write_text("sku_id,sku_name,category_id,unit_cost,unit_price,lifecycle_status\n")
+    (landing / "products" / "a.csv").write_text(
+        "sku_id,sku_name,category_id,unit_cost,unit_price,lifecycle_status\n"
+    )
     (landing / "locations" / "a.csv").write_text("location_id,location_name,location_type\n")
     code = cli.main(["run", "--landing", str(landing), "--warehouse", str(tmp_path / "wh")])
     err = capsys.readouterr().err

@@ -7,7 +7,9 @@ from pathlib import Path
 from stockops.queue.sqlite_store import SqliteQueueStore
 
 
-def _decision(decision_id: str, version: int, owner: str = "buyer.ana", value: float = 10.0) -> dict:
+def _decision(
+    decision_id: str, version: int, owner: str = "buyer.ana", value: float = 10.0
+) -> dict:
     return {
         "decision_id": decision_id,
         "decision_version": version,

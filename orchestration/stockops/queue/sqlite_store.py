@@ -123,7 +123,9 @@ class SqliteQueueStore:
             con.close()
         return ExportResult(offered=len(rows), inserted=inserted, superseded=superseded)
 
-    def items(self, owner_id: str | None = None, include_closed: bool = False) -> list[dict[str, Any]]:
+    def items(
+        self, owner_id: str | None = None, include_closed: bool = False
+    ) -> list[dict[str, Any]]:
         if not self.path.exists():
             return []
         con = self.connect()

@@ -1,0 +1,153 @@
+-- depends_on: {{ source('landing', 'inventory_transactions') }}
+{{ config(materialized='table') }}
+
+{%- set columns = [
+    'txn_id', 'occurred_at', 'sku_id', 'location_id', 'txn_type',
+    'quantity', 'unit_cost', 'reference_id', 'reason_code',
+] %}
+
+with
+
+landed as (
+
+    select * from {{ read_landing('inventory_transactions', columns) }} as landed_files
+
+),
+
+products as (
+
+    select sku_id from {{ ref('stg_landing__products') }}
+
+),
+
+locations as (
+
+    select location_id from {{ ref('stg_landing__locations') }}
+
+),
+
+typed as (
+
+    select
+        txn_id,
+        {{ landing_timestamp('occurred_at') }} as occurred_at,
+        sku_id,
+        location_id,
+        lower(txn_type) as txn_type,
+        try_cast(quantity as double) as quantity,
+        try_cast(unit_cost as double) as unit_cost,
+        reference_id,
+        reason_code,
+        _source_file,
+        _source_row,
+        occurred_at as raw_occurred_at,
+        txn_type as raw_txn_type,
+        quantity as raw_quantity,
+        unit_cost as raw_unit_cost,
+        sku_id in (select products.sku_id from products) as is_known_sku,
+        location_id in (select locations.location_id from locations) as is_known_location
+    from landed
+
+),
+
+checked as (
+
+    select
+        *,
+        nullif(concat_ws(
+            '; ',
+            case when txn_id is null then 'missing txn_id' end,
+            case when raw_occurred_at is null then 'missing occurred_at' end,
+            case
+                when occurred_at is null and raw_occurred_at is not null
+                    then 'unparseable occurred_at: ''' || raw_occurred_at || ''''
+            end,
+            case when sku_id is null then 'missing sku_id' end,
+            case when not is_known_sku then 'unknown sku_id ''' || sku_id || '''' end,
+            case when location_id is null then 'missing location_id' end,
+            case when not is_known_location then 'unknown location_id ''' || location_id || '''' end,
+            case when txn_type is null then 'missing txn_type' end,
+            case
+                when txn_type not in (
+                    'receipt', 'sale', 'consumption', 'return',
+                    'transfer_out', 'transfer_in', 'adjustment', 'scrap'
+                ) then 'invalid txn_type ''' || raw_txn_type || ''''
+            end,
+            case when raw_quantity is null then 'missing quantity' end,
+            case
+                when quantity is null and raw_quantity is not null
+                    then 'unparseable quantity: ''' || raw_quantity || ''''
+            end,
+            case
+                when txn_type in ('receipt', 'return', 'transfer_in') and quantity <= 0
+                    then txn_type || ' with non-positive quantity'
+                when txn_type in ('sale', 'consumption', 'transfer_out', 'scrap') and quantity >= 0
+                    then txn_type || ' with non-negative quantity'
+                when txn_type = 'adjustment' and quantity = 0
+                    then 'adjustment with zero quantity'
+            end,
+            case
+                when unit_cost is null and raw_unit_cost is not null
+                    then 'unparseable unit_cost: ''' || raw_unit_cost || ''''
+            end,
+            case when unit_cost < 0 then 'negative unit_cost' end
+        ), '') as row_reason
+    from typed
+
+),
+
+-- Immutable facts: the first accepted landing of a txn_id wins, later landings are duplicates.
+ranked as (
+
+    select
+        *,
+        row_number() over first_landed as landing_rank,
+        first_value(_source_file) over first_landed as first_landed_file
+    from checked
+    window first_landed as (
+        partition by txn_id
+        order by row_reason is not null, _source_file, _source_row
+    )
+
+),
+
+final as (
+
+    select
+        txn_id,
+        occurred_at,
+        sku_id,
+        location_id,
+        txn_type,
+        quantity,
+        unit_cost,
+        reference_id,
+        reason_code,
+        _source_file,
+        _source_row,
+        coalesce(
+            row_reason,
+            case
+                when landing_rank > 1
+                    then 'duplicate txn_id (first landed in ' || first_landed_file || ')'
+            end
+        ) as quarantine_reason,
+        case
+            when row_reason is not null or landing_rank > 1
+                then to_json({
+                    'txn_id': txn_id,
+                    'occurred_at': raw_occurred_at,
+                    'sku_id': sku_id,
+                    'location_id': location_id,
+                    'txn_type': raw_txn_type,
+                    'quantity': raw_quantity,
+                    'unit_cost': raw_unit_cost,
+                    'reference_id': reference_id,
+                    'reason_code': reason_code
+                })
+        end as raw_record
+    from ranked
+
+)
+
+select * from final

@@ -1,0 +1,59 @@
+{{ config(materialized='table') }}
+
+{#- landing table -> its natural key as text (composite keys joined with '|'), from the raw record. -#}
+{%- set record_keys = {
+    'inventory_transactions': "raw_record ->> 'txn_id'",
+    'purchase_order_lines': "raw_record ->> 'po_line_id'",
+    'products': "raw_record ->> 'sku_id'",
+    'locations': "raw_record ->> 'location_id'",
+    'suppliers': "raw_record ->> 'supplier_id'",
+    'supplier_products':
+        "coalesce(raw_record ->> 'supplier_id', '') || '|' || coalesce(raw_record ->> 'sku_id', '')",
+    'constraint_resources': "raw_record ->> 'constraint_id'",
+    'constraint_inputs':
+        "coalesce(raw_record ->> 'constraint_id', '') || '|' || coalesce(raw_record ->> 'sku_id', '')",
+    'constraint_runs':
+        "coalesce(raw_record ->> 'constraint_id', '') || '|' || coalesce(raw_record ->> 'started_at', '')",
+    'cash_positions': "raw_record ->> 'as_of_date'",
+    'decision_events': "raw_record ->> 'event_id'",
+} %}
+
+with
+
+source as (
+
+    {% for landing_table, record_key in record_keys.items() %}
+        select
+            '{{ landing_table }}' as landing_table,
+            {{ record_key }} as record_key,
+            quarantine_reason,
+            _source_file,
+            _source_row,
+            raw_record
+        from {{ ref('base_landing__' ~ landing_table) }}
+        where quarantine_reason is not null
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        landing_table,
+        record_key,
+
+        ---------- quarantine
+        quarantine_reason,
+        raw_record,
+
+        ---------- lineage
+        _source_file,
+        _source_row
+
+    from source
+
+)
+
+select * from renamed

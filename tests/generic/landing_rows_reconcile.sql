@@ -1,0 +1,39 @@
+{#-
+    Every landed row of a landing table is either accepted (in the staging model under test) or
+    quarantined (in stg_landing__quarantine): rows in base = accepted + quarantined.
+    Fails with one row showing the three counts when they disagree.
+-#}
+{% test landing_rows_reconcile(model, base_model, landing_table) %}
+
+with
+
+landed as (
+
+    select count(*) as landed_rows from {{ base_model }}
+
+),
+
+accepted as (
+
+    select count(*) as accepted_rows from {{ model }}
+
+),
+
+quarantined as (
+
+    select count(*) as quarantined_rows
+    from {{ ref('stg_landing__quarantine') }}
+    where landing_table = '{{ landing_table }}'
+
+)
+
+select
+    landed.landed_rows,
+    accepted.accepted_rows,
+    quarantined.quarantined_rows
+from landed
+cross join accepted
+cross join quarantined
+where landed.landed_rows != accepted.accepted_rows + quarantined.quarantined_rows
+
+{% endtest %}
