@@ -42,8 +42,8 @@ demo: setup
 	$(VENV)/bin/stockops run
 
 lint: setup
-	$(VENV)/bin/ruff check orchestration tests/python benchmarks
-	$(VENV)/bin/ruff format --check orchestration tests/python benchmarks
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/sqlfluff lint models macros tests --processes 2
 
 test: setup lint

@@ -12,7 +12,10 @@ from stockops.warehouse import read_decisions
     deps=[model_key("fct_decisions")],
     group_name="queues",
     kinds={"sqlite"},
-    description="Owner queues: every decision version of fct_decisions, once, keyed on (decision_id, decision_version).",
+    description=(
+        "Owner queues: every decision version of fct_decisions, once, "
+        "keyed on (decision_id, decision_version)."
+    ),
 )
 def owner_queue(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     cfg = settings.load()

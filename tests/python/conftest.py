@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pytest
+
+from stockops import settings
+from support import use_dirs
 
 
 @pytest.fixture(scope="session")
@@ -14,3 +20,32 @@ def tiny_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("landing") / "tiny"
     generate.generate(out, seed=7, **generate.SCALES["tiny"])
     return out
+
+
+@dataclass
+class TinyBuild:
+    cfg: settings.Settings
+    outcome: object  # stockops.pipeline.BuildOutcome
+    scenarios: list[dict]
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        """Read-only query of the built warehouse (no run is writing it)."""
+        con = duckdb.connect(str(self.cfg.duckdb_path), read_only=True)
+        try:
+            return con.execute(sql, params or []).fetchall()
+        finally:
+            con.close()
+
+    def scenario(self, kind: str) -> dict:
+        return next(s for s in self.scenarios if s["kind"] == kind)
+
+
+@pytest.fixture(scope="session")
+def tiny_build(tiny_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> TinyBuild:
+    """The whole Dagster graph materialised once on the tiny data set, shared by the mart tests."""
+    from stockops.pipeline import run_build
+
+    cfg = use_dirs(tiny_landing, tmp_path_factory.mktemp("warehouse"))
+    outcome = run_build()
+    scenarios = json.loads((tiny_landing / "scenarios.json").read_text())["scenarios"]
+    return TinyBuild(cfg, outcome, scenarios)

@@ -17,10 +17,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def built(tiny_landing: Path, tmp_path_factory: pytest.TempPathFactory):
-    cfg = use_dirs(tiny_landing, tmp_path_factory.mktemp("warehouse"))
-    first = run_build()
-    return cfg, first
+def built(tiny_build):
+    return tiny_build.cfg, tiny_build.outcome
 
 
 def test_whole_graph_materialises(built) -> None:
@@ -46,6 +44,7 @@ def test_whole_graph_materialises(built) -> None:
 
 def test_second_run_adds_no_queue_rows(built) -> None:
     cfg, _ = built
+    use_dirs(cfg.landing_dir, cfg.warehouse_dir)  # other tests may have pointed stockops elsewhere
     before = SqliteQueueStore(cfg.queue_path).count()
     again = run_build()
     assert again.success, again.failures
