@@ -1,5 +1,5 @@
 {#-
-    read_landing(table_name, columns, optional_columns=[])
+    read_landing(table_name, columns, optional_columns=[], exclude_files=[])
 
     Every landed row of one landing table (DESIGN §3) as a parenthesised subquery:
     the contract columns as trimmed VARCHAR ('' becomes null), plus
@@ -9,11 +9,13 @@
     Extra columns are ignored. A file that lacks a column of `columns` stops the run with a message
     naming table, file and column; `optional_columns` missing from a file are null.
     No file at all (or parse time): a typed empty relation with the same columns.
+    `exclude_files` (paths as in _source_file) are skipped: incremental models pass the files they
+    already loaded, so only new landing files are read.
 
     CSV files are read one by one `with ordinality`, because read_csv has no file_row_number; the
     file list is fixed once at execute time, so the files that were checked are the files read.
 -#}
-{% macro read_landing(table_name, columns, optional_columns=[]) %}
+{% macro read_landing(table_name, columns, optional_columns=[], exclude_files=[]) %}
     {%- set all_columns = columns + optional_columns -%}
     {%- set table_dir = var('landing_dir') ~ '/' ~ table_name -%}
     {%- set parquet_files = [] -%}
@@ -24,7 +26,7 @@
             ~ " union all select file from glob(" ~ landing_literal(table_dir ~ '/*.csv') ~ ")"
             ~ " order by file"
         ) -%}
-        {%- for file in listing.columns[0].values() -%}
+        {%- for file in listing.columns[0].values() if file not in exclude_files -%}
             {%- if file.endswith('.parquet') -%}
                 {%- do parquet_files.append(file) -%}
             {%- else -%}

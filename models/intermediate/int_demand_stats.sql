@@ -44,7 +44,7 @@ annual as (
     select
         sku_id,
         location_id,
-        sum(demand_qty) as annual_demand_qty
+        sum(customer_demand_qty) as annual_customer_demand_qty
     from daily
     group by sku_id, location_id
 
@@ -58,7 +58,7 @@ observed as (
         coalesce(window_sums.window_demand_qty, 0) as window_demand_qty,
         coalesce(window_sums.window_demand_sq, 0) as window_demand_sq,
         coalesce(window_sums.demand_days, 0) as demand_days,
-        coalesce(annual.annual_demand_qty, 0) as annual_demand_qty,
+        coalesce(annual.annual_customer_demand_qty, 0) as annual_customer_demand_qty,
         greatest(
             least(
                 context.demand_window_days,
@@ -83,7 +83,7 @@ stats as (
         window_days,
         demand_days,
         window_demand_qty,
-        annual_demand_qty,
+        annual_customer_demand_qty,
         window_demand_qty / window_days as avg_daily_demand,
         case
             when window_days > 1

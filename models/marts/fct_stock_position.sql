@@ -44,6 +44,12 @@ context as (
 
 ),
 
+adjustments as (
+
+    select * from {{ ref('int_stock_adjustments') }}
+
+),
+
 on_order as (
 
     select
@@ -73,7 +79,7 @@ sku_consumption_value as (
 
     select
         demand.sku_id,
-        sum(greatest(demand.annual_demand_qty, 0)) * any_value(products.unit_cost) as annual_consumption_value
+        sum(greatest(demand.annual_customer_demand_qty, 0)) * any_value(products.unit_cost) as annual_consumption_value
     from demand
     inner join products on demand.sku_id = products.sku_id
     group by demand.sku_id
@@ -130,7 +136,11 @@ position as (
         products.service_level as target_service_level,
         {{ inverse_normal_cdf('products.service_level') }} as service_level_z,
         products.review_period_days,
-        coalesce(abc.abc_class, 'C') as abc_class
+        coalesce(abc.abc_class, 'C') as abc_class,
+        coalesce(adjustments.adjustment_qty_window, 0) as adjustment_qty_window,
+        coalesce(adjustments.shrinkage_qty_window, 0) as shrinkage_qty_window,
+        coalesce(adjustments.shrinkage_events_window, 0) as shrinkage_events_window,
+        adjustments.last_cycle_count_at
     from sku_locations
     cross join context
     inner join products on sku_locations.sku_id = products.sku_id
@@ -142,6 +152,8 @@ position as (
         on sku_locations.sku_id = demand.sku_id and sku_locations.location_id = demand.location_id
     left join sourcing on sku_locations.sku_id = sourcing.sku_id
     left join abc on sku_locations.sku_id = abc.sku_id
+    left join adjustments
+        on sku_locations.sku_id = adjustments.sku_id and sku_locations.location_id = adjustments.location_id
 
 ),
 
@@ -172,19 +184,20 @@ final as (
         inventory_position_qty,
         unit_cost,
         round(on_hand_value, 2) as on_hand_value,
-        avg_daily_demand,
-        demand_std_daily,
+        round(avg_daily_demand, 4) as avg_daily_demand,
+        round(demand_std_daily, 4) as demand_std_daily,
         primary_supplier_id,
-        lead_time_days,
-        lead_time_std_days,
+        round(lead_time_days, 4) as lead_time_days,
+        round(lead_time_std_days, 4) as lead_time_std_days,
         lead_time_source,
         target_service_level,
-        service_level_z,
+        round(service_level_z, 6) as service_level_z,
         review_period_days,
-        safety_stock_qty,
-        avg_daily_demand * lead_time_days + safety_stock_qty as reorder_point_qty,
-        avg_daily_demand * (lead_time_days + review_period_days) + safety_stock_qty as order_up_to_qty,
-        case when avg_daily_demand > 0 then greatest(on_hand_qty, 0) / avg_daily_demand end as days_of_cover,
+        round(safety_stock_qty, 4) as safety_stock_qty,
+        round(avg_daily_demand * lead_time_days + safety_stock_qty, 4) as reorder_point_qty,
+        round(avg_daily_demand * (lead_time_days + review_period_days) + safety_stock_qty, 4) as order_up_to_qty,
+        round(case when avg_daily_demand > 0 then greatest(on_hand_qty, 0) / avg_daily_demand end, 2)
+            as days_of_cover,
         case
             when on_hand_qty <= 0 then 'stockout'
             when inventory_position_qty <= avg_daily_demand * lead_time_days + safety_stock_qty
@@ -202,7 +215,11 @@ final as (
             when demand_std_daily / avg_daily_demand <= 0.5 then 'X'
             when demand_std_daily / avg_daily_demand <= 1.0 then 'Y'
             else 'Z'
-        end as xyz_class
+        end as xyz_class,
+        adjustment_qty_window,
+        shrinkage_qty_window,
+        shrinkage_events_window,
+        last_cycle_count_at
     from levels
 
 )

@@ -2,8 +2,15 @@ with
 
 source as (
 
+    -- rows that passed their own checks, and whose SKU and location are known (checked here, in a
+    -- view, so that a product or location landing later admits its earlier transactions)
     select * from {{ ref('base_landing__inventory_transactions') }}
-    where quarantine_reason is null
+    where
+        quarantine_reason is null
+        and sku_id in (select products.sku_id from {{ ref('stg_landing__products') }} as products)
+        and location_id in (
+            select locations.location_id from {{ ref('stg_landing__locations') }} as locations
+        )
 
 ),
 

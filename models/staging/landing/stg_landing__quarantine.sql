@@ -35,6 +35,41 @@ source as (
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
+    union all
+
+    -- transactions that passed their own checks but name an unknown SKU or location
+    select
+        'inventory_transactions' as landing_table,
+        transactions.txn_id as record_key,
+        concat_ws(
+            '; ',
+            case when products.sku_id is null then 'unknown sku_id ''' || transactions.sku_id || '''' end,
+            case
+                when locations.location_id is null
+                    then 'unknown location_id ''' || transactions.location_id || ''''
+            end
+        ) as quarantine_reason,
+        transactions._source_file,
+        transactions._source_row,
+        to_json({
+            'txn_id': transactions.txn_id,
+            'occurred_at': cast(transactions.occurred_at as varchar),
+            'sku_id': transactions.sku_id,
+            'location_id': transactions.location_id,
+            'txn_type': transactions.txn_type,
+            'quantity': cast(transactions.quantity as varchar),
+            'unit_cost': cast(transactions.unit_cost as varchar),
+            'reference_id': transactions.reference_id,
+            'reason_code': transactions.reason_code
+        }) as raw_record
+    from {{ ref('base_landing__inventory_transactions') }} as transactions
+    left join {{ ref('stg_landing__products') }} as products on transactions.sku_id = products.sku_id
+    left join {{ ref('stg_landing__locations') }} as locations
+        on transactions.location_id = locations.location_id
+    where
+        transactions.quarantine_reason is null
+        and (products.sku_id is null or locations.location_id is null)
+
 ),
 
 renamed as (

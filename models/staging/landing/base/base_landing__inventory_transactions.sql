@@ -1,5 +1,18 @@
 -- depends_on: {{ source('landing', 'inventory_transactions') }}
-{{ config(materialized='table') }}
+{#-
+    Incremental (append): each run reads only the landing files it has not loaded yet — the ledger
+    grows forever and files are immutable. Checks here depend on the row alone and on the rows
+    already loaded (duplicate txn_id), so an incremental run gives the same rows as a full refresh
+    as long as new files sort after loaded ones. Checks against other tables (unknown SKU or
+    location) live in stg_landing__inventory_transactions, a view, so they re-evaluate every run.
+-#}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
+{%- set loaded_files = [] %}
+{%- if is_incremental() and execute %}
+    {%- set loaded = run_query('select distinct _source_file from ' ~ this) %}
+    {%- do loaded_files.extend(loaded.columns[0].values()) %}
+{%- endif %}
 
 {%- set columns = [
     'txn_id', 'occurred_at', 'sku_id', 'location_id', 'txn_type',
@@ -10,19 +23,24 @@ with
 
 landed as (
 
-    select * from {{ read_landing('inventory_transactions', columns) }} as landed_files
+    select * from {{ read_landing('inventory_transactions', columns, exclude_files=loaded_files) }} as landed_files
 
 ),
 
-products as (
+already_accepted as (
 
-    select sku_id from {{ ref('stg_landing__products') }}
-
-),
-
-locations as (
-
-    select location_id from {{ ref('stg_landing__locations') }}
+    {% if is_incremental() -%}
+        select
+            txn_id,
+            _source_file
+        from {{ this }}
+        where quarantine_reason is null
+    {%- else -%}
+        select
+            cast(null as varchar) as txn_id,
+            cast(null as varchar) as _source_file
+        where false
+    {%- endif %}
 
 ),
 
@@ -43,9 +61,7 @@ typed as (
         occurred_at as raw_occurred_at,
         txn_type as raw_txn_type,
         quantity as raw_quantity,
-        unit_cost as raw_unit_cost,
-        sku_id in (select products.sku_id from products) as is_known_sku,
-        location_id in (select locations.location_id from locations) as is_known_location
+        unit_cost as raw_unit_cost
     from landed
 
 ),
@@ -63,9 +79,7 @@ checked as (
                     then 'unparseable occurred_at: ''' || raw_occurred_at || ''''
             end,
             case when sku_id is null then 'missing sku_id' end,
-            case when not is_known_sku then 'unknown sku_id ''' || sku_id || '''' end,
             case when location_id is null then 'missing location_id' end,
-            case when not is_known_location then 'unknown location_id ''' || location_id || '''' end,
             case when txn_type is null then 'missing txn_type' end,
             case
                 when txn_type not in (
@@ -100,13 +114,15 @@ checked as (
 ranked as (
 
     select
-        *,
+        checked.*,
         row_number() over first_landed as landing_rank,
-        first_value(_source_file) over first_landed as first_landed_file
+        first_value(checked._source_file) over first_landed as first_landed_file,
+        already_accepted._source_file as accepted_earlier_in_file
     from checked
+    left join already_accepted on checked.txn_id = already_accepted.txn_id
     window first_landed as (
-        partition by txn_id
-        order by row_reason is not null, _source_file, _source_row
+        partition by checked.txn_id
+        order by checked.row_reason is not null, checked._source_file, checked._source_row
     )
 
 ),
@@ -128,12 +144,14 @@ final as (
         coalesce(
             row_reason,
             case
+                when accepted_earlier_in_file is not null
+                    then 'duplicate txn_id (first landed in ' || accepted_earlier_in_file || ')'
                 when landing_rank > 1
                     then 'duplicate txn_id (first landed in ' || first_landed_file || ')'
             end
         ) as quarantine_reason,
         case
-            when row_reason is not null or landing_rank > 1
+            when row_reason is not null or landing_rank > 1 or accepted_earlier_in_file is not null
                 then to_json({
                     'txn_id': txn_id,
                     'occurred_at': raw_occurred_at,
