@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from stockops import settings
+
 from support import use_dirs
 
 

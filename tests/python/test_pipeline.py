@@ -11,6 +11,7 @@ import pytest
 from stockops import cli
 from stockops.pipeline import run_build
 from stockops.queue.sqlite_store import SqliteQueueStore
+
 from support import CSV_FIXTURE, use_dirs
 
 pytestmark = pytest.mark.slow

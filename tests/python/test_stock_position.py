@@ -63,11 +63,11 @@ def test_inventory_position_subtracts_nothing_twice(tiny_build) -> None:
 
 
 def test_dcs_carry_demand_from_their_transfers(tiny_build) -> None:
-    dcs_without_demand = tiny_build.query(
+    dcs_with_demand = tiny_build.query(
         """
         select count(*) from marts.fct_stock_position as p
         join staging.stg_landing__locations as l using (location_id)
         where l.location_type = 'dc' and p.avg_daily_demand > 0
         """
     )[0][0]
-    assert dcs_without_demand > 0
+    assert dcs_with_demand > 0
