@@ -4,6 +4,7 @@ import dagster as dg
 
 from stockops import settings
 from stockops.dbt_assets import model_key
+from stockops.queue.event_snapshot import snapshot_events
 from stockops.queue.sqlite_store import SqliteQueueStore
 from stockops.warehouse import read_decisions
 
@@ -22,9 +23,11 @@ def owner_queue(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     decisions = read_decisions(cfg.duckdb_path)
     store = SqliteQueueStore(cfg.queue_path)
     result = store.enqueue(decisions)
+    landed_events = snapshot_events(store, cfg.landing_dir)
     context.log.info(
         f"queue {cfg.queue_path}: {result.inserted} new of {result.offered} decision versions, "
-        f"{result.superseded} superseded"
+        f"{result.superseded} superseded, {result.closed} withdrawn or closed; "
+        f"{landed_events} events landed for the next build"
     )
     return dg.MaterializeResult(
         metadata={
@@ -32,6 +35,8 @@ def owner_queue(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "decisions_offered": result.offered,
             "versions_inserted": result.inserted,
             "versions_superseded": result.superseded,
+            "versions_withdrawn_or_closed": result.closed,
+            "events_landed": landed_events,
             "queue_rows": store.count(),
         }
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -77,8 +78,9 @@ def test_queue_list_json(built, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_run_on_csv_landing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert CSV_FIXTURE.is_dir()
-    code = cli.main(["run", "--landing", str(CSV_FIXTURE), "--warehouse", str(tmp_path / "wh")])
+    landing = tmp_path / "landing"
+    shutil.copytree(CSV_FIXTURE, landing)  # the run lands owners' events there
+    code = cli.main(["run", "--landing", str(landing), "--warehouse", str(tmp_path / "wh")])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "owner_id" in out and "open_decisions" in out

@@ -33,7 +33,27 @@ create table if not exists queue_items (
     primary key (decision_id, decision_version)
 );
 create index if not exists queue_items_owner on queue_items (owner_id, queue_status);
+create table if not exists queue_events (
+    seq              integer primary key autoincrement,
+    event_id         text    not null unique,
+    decision_id      text    not null,
+    decision_version integer not null,
+    event_type       text    not null,
+    actor_id         text    not null,
+    occurred_at      text    not null,
+    reason           text,
+    snoozed_until    text
+);
 """
+
+# fct_decisions.status -> what the queue shows
+QUEUE_STATUS = {
+    "withdrawn": "withdrawn",
+    "executed": "closed",
+    "rejected": "closed",
+    "reversed": "closed",
+}
+SYSTEM_ACTOR = "stockops"
 
 QUEUE_COLUMNS = (
     "decision_id",
@@ -57,6 +77,11 @@ class ExportResult:
     offered: int
     inserted: int
     superseded: int
+    closed: int
+
+
+def queue_status(decision: Mapping[str, Any]) -> str:
+    return QUEUE_STATUS.get(str(decision.get("status") or ""), "open")
 
 
 class SqliteQueueStore:
@@ -73,13 +98,24 @@ class SqliteQueueStore:
         return con
 
     def enqueue(self, decisions: Iterable[Mapping[str, Any]]) -> ExportResult:
-        """Insert every decision version not yet queued; mark older versions superseded. One transaction."""
+        """Queue every decision version not yet queued, with an 'assigned' event each; mark versions
+        superseded, withdrawn or closed as the mart says. One transaction: all of it or nothing."""
         rows = list(decisions)
         now = utc_now()
         con = self.connect()
         try:
             con.execute("begin immediate")
             before = con.total_changes
+            new_rows = [
+                row
+                for row in rows
+                if queue_status(row) == "open"
+                and con.execute(
+                    "select 1 from queue_items where decision_id = ? and decision_version = ?",
+                    (row["decision_id"], row["decision_version"]),
+                ).fetchone()
+                is None
+            ]
             con.executemany(
                 """
                 insert into queue_items (
@@ -97,10 +133,42 @@ class SqliteQueueStore:
                         now,
                         now,
                     )
-                    for row in rows
+                    for row in new_rows
                 ],
             )
             inserted = con.total_changes - before
+            con.executemany(
+                """
+                insert into queue_events (
+                    event_id, decision_id, decision_version, event_type, actor_id, occurred_at, reason
+                ) values (?, ?, ?, 'assigned', ?, ?, ?)
+                on conflict (event_id) do nothing
+                """,
+                [
+                    (
+                        f"assigned:{row['decision_id']}:{row['decision_version']}",
+                        row["decision_id"],
+                        row["decision_version"],
+                        SYSTEM_ACTOR,
+                        now,
+                        f"queued for {row['owner_id']}",
+                    )
+                    for row in new_rows
+                ],
+            )
+            before = con.total_changes
+            con.executemany(
+                """
+                update queue_items set queue_status = ?, updated_at = ?
+                where decision_id = ? and decision_version = ? and queue_status = 'open'
+                """,
+                [
+                    (queue_status(row), now, row["decision_id"], row["decision_version"])
+                    for row in rows
+                    if queue_status(row) != "open"
+                ],
+            )
+            closed = con.total_changes - before
             before = con.total_changes
             con.execute(
                 """
@@ -121,7 +189,24 @@ class SqliteQueueStore:
             raise
         finally:
             con.close()
-        return ExportResult(offered=len(rows), inserted=inserted, superseded=superseded)
+        return ExportResult(
+            offered=len(rows), inserted=inserted, superseded=superseded, closed=closed
+        )
+
+    def events_after(self, seq: int) -> list[dict[str, Any]]:
+        """Queue events with a sequence number above `seq`, oldest first."""
+        if not self.path.exists():
+            return []
+        con = self.connect()
+        try:
+            return [
+                dict(r)
+                for r in con.execute(
+                    "select * from queue_events where seq > ? order by seq", (seq,)
+                )
+            ]
+        finally:
+            con.close()
 
     def items(
         self, owner_id: str | None = None, include_closed: bool = False

@@ -1,0 +1,133 @@
+{#-
+    The memory of decisions across runs (append-only; `full_refresh=false`, so `dbt build
+    --full-refresh` keeps it). Each run compares its candidates with the latest row per decision:
+      new        a decision_id never seen before                          -> version 1
+      changed    recommended_qty moved by more than var decision_qty_tolerance (relative),
+                 or the supplier changed                                  -> version + 1
+      reopened   a withdrawn decision whose condition is back             -> version + 1
+      withdrawn  an open decision absent from this run (condition cleared) -> same version
+    Unchanged decisions add nothing, so re-running a day is a no-op. A run whose as-of date is older
+    than the latest one recorded adds nothing either (a backfill must not withdraw newer decisions).
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    full_refresh=false,
+    on_schema_change='fail',
+) }}
+
+{%- set tolerance = var('decision_qty_tolerance', 0.1) %}
+{%- set detected_at = "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as timestamp)" %}
+
+with
+
+candidates as (
+
+    select * from {{ ref('int_decision_candidates') }}
+
+),
+
+context as (
+
+    select * from {{ ref('int_run_context') }}
+
+),
+
+previous as (
+
+    {% if is_incremental() -%}
+        select * from {{ this }}
+        qualify row_number() over (
+            partition by decision_id
+            order by decision_version desc, change_kind = 'withdrawn' desc
+        ) = 1
+    {%- else -%}
+        select
+            *,
+            0 as decision_version,
+            'new' as change_kind,
+            {{ detected_at }} as detected_at
+        from candidates
+        where false
+    {%- endif %}
+
+),
+
+run_is_current as (
+
+    select
+        {% if is_incremental() -%}
+            context.as_of_date >= coalesce((select max(recorded.as_of_date) from {{ this }} as recorded), context.as_of_date)
+        {%- else -%}
+            true
+        {%- endif %} as is_current
+    from context
+
+),
+
+proposed as (
+
+    select
+        candidates.*,
+        coalesce(previous.decision_version, 0) + 1 as decision_version,
+        case
+            when previous.decision_id is null then 'new'
+            when previous.change_kind = 'withdrawn' then 'reopened'
+            else 'changed'
+        end as change_kind,
+        {{ detected_at }} as detected_at
+    from candidates
+    left join previous on candidates.decision_id = previous.decision_id
+    where
+        previous.decision_id is null
+        or previous.change_kind = 'withdrawn'
+        or abs(candidates.recommended_qty - previous.recommended_qty)
+        > {{ tolerance }} * greatest(abs(previous.recommended_qty), 1)
+        or coalesce(candidates.supplier_id, '') != coalesce(previous.supplier_id, '')
+
+),
+
+withdrawn as (
+
+    select
+        previous.decision_id,
+        previous.decision_type,
+        previous.subject_key,
+        previous.sku_id,
+        previous.location_id,
+        previous.supplier_id,
+        previous.constraint_id,
+        previous.recommended_qty,
+        previous.due_by,
+        previous.owner_id,
+        previous.escalation_owner_id,
+        previous.priority,
+        previous.value_at_stake,
+        'Withdrawn: the condition cleared by ' || strftime(context.as_of_date, '%Y-%m-%d')
+        || ' without action. Was: ' || previous.reason as reason,
+        previous.inputs,
+        previous.signal_at,
+        context.as_of_date,
+        previous.decision_version,
+        'withdrawn' as change_kind,
+        {{ detected_at }} as detected_at
+    from previous
+    cross join context
+    where
+        previous.change_kind != 'withdrawn'
+        and previous.decision_id not in (select candidates.decision_id from candidates)
+
+),
+
+changes as (
+
+    select * from proposed
+    union all
+    select * from withdrawn
+
+)
+
+select changes.*
+from changes
+cross join run_is_current
+where run_is_current.is_current

@@ -1,0 +1,78 @@
+"""Owners' events flow back into dbt as landing files: new queue events -> decision_events/*.parquet.
+
+Each snapshot file is named for the range of queue sequence numbers it holds
+(`events-<first>-<last>.parquet`), and the highest <last> among the files already landed is where
+the next snapshot starts: the landed files are the high-water mark, so a crash between writing a
+file and anything else can neither lose nor duplicate events. Files are written to a temporary name
+and renamed into place, so dbt never reads half a file.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from stockops.queue.sqlite_store import SqliteQueueStore
+from stockops.settings import EVENTS_TABLE
+
+SNAPSHOT_FILE = re.compile(r"^events-(\d{12})-(\d{12})\.parquet$")
+
+
+def exported_through(events_dir: Path) -> int:
+    """The highest queue sequence number already landed (0 when none)."""
+    if not events_dir.is_dir():
+        return 0
+    ends = [int(m.group(2)) for p in events_dir.iterdir() if (m := SNAPSHOT_FILE.match(p.name))]
+    return max(ends, default=0)
+
+
+def _timestamp(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+
+
+def snapshot_events(store: SqliteQueueStore, landing_dir: Path) -> int:
+    """Land every queue event not landed yet as one Parquet file; return how many."""
+    events_dir = landing_dir / EVENTS_TABLE
+    events = store.events_after(exported_through(events_dir))
+    if not events:
+        return 0
+    events_dir.mkdir(parents=True, exist_ok=True)
+    first, last = events[0]["seq"], events[-1]["seq"]
+    target = events_dir / f"events-{first:012d}-{last:012d}.parquet"
+    partial = events_dir / f".{target.name}.partial"
+    con = duckdb.connect()
+    try:
+        con.execute(
+            """
+            create table events (
+                event_id varchar, decision_id varchar, decision_version integer, event_type varchar,
+                actor_id varchar, occurred_at timestamp, reason varchar, snoozed_until timestamp
+            )
+            """
+        )
+        con.executemany(
+            "insert into events values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    e["event_id"],
+                    e["decision_id"],
+                    e["decision_version"],
+                    e["event_type"],
+                    e["actor_id"],
+                    _timestamp(e["occurred_at"]),
+                    e["reason"],
+                    _timestamp(e["snoozed_until"]),
+                )
+                for e in events
+            ],
+        )
+        con.execute("copy events to ? (format parquet)", [str(partial)])
+    finally:
+        con.close()
+    partial.replace(target)
+    return len(events)
