@@ -5,6 +5,8 @@
 -#}
 {%- set candidate_models = [
     'int_decision_candidates__replenish',
+    'int_decision_candidates__switch_supplier',
+    'int_decision_candidates__protect_constraint',
 ] %}
 
 with

@@ -44,6 +44,7 @@ below as (
         sourcing.moq,
         sourcing.order_multiple,
         sourcing.unit_cost as supplier_unit_cost,
+        sourcing.primary_supplier_id as priority_supplier_id,
         position.order_up_to_qty - position.inventory_position_qty as raw_need_qty,
         products.escalation_owner_id
     from position
@@ -55,48 +56,20 @@ below as (
 
 ),
 
-running as (
-
-    select
-        transactions.sku_id,
-        transactions.location_id,
-        transactions.occurred_at,
-        sum(transactions.quantity) over (
-            partition by transactions.sku_id, transactions.location_id
-            order by transactions.occurred_at, transactions.txn_id
-            rows between unbounded preceding and current row
-        ) + below.on_order_qty as position_after_qty,
-        below.reorder_point_qty
-    from transactions
-    inner join below
-        on transactions.sku_id = below.sku_id and transactions.location_id = below.location_id
-    inner join context on transactions.occurred_at < context.as_of_end_at
-
-),
-
-last_above as (
+thresholds as (
 
     select
         sku_id,
         location_id,
-        max(case when position_after_qty > reorder_point_qty then occurred_at end) as last_above_at
-    from running
-    group by sku_id, location_id
+        on_order_qty as position_offset_qty,
+        reorder_point_qty as threshold_qty
+    from below
 
 ),
 
 episode_start as (
 
-    -- the first movement after the position was last above the reorder point
-    select
-        running.sku_id,
-        running.location_id,
-        min(running.occurred_at) as signal_at
-    from running
-    inner join last_above
-        on running.sku_id = last_above.sku_id and running.location_id = last_above.location_id
-    where running.occurred_at > coalesce(last_above.last_above_at, cast('1900-01-01' as timestamp))
-    group by running.sku_id, running.location_id
+    {{ episode_start_below('thresholds', 'transactions', 'context') }}
 
 ),
 
@@ -105,7 +78,7 @@ sized as (
     select
         below.*,
         {{ round_up_to_order_multiple('below.raw_need_qty', 'below.moq', 'below.order_multiple') }} as recommended_qty,
-        coalesce(episode_start.signal_at, cast(below.as_of_date as timestamp)) as signal_at
+        coalesce(episode_start.episode_start_at, cast(below.as_of_date as timestamp)) as signal_at
     from below
     left join episode_start
         on below.sku_id = episode_start.sku_id and below.location_id = episode_start.location_id
@@ -146,9 +119,14 @@ candidates as (
         end as priority,
         round(recommended_qty * supplier_unit_cost, 2) as value_at_stake,
         printf(
-            'Replenish %s at %s: order %g units from %s '
+            'Replenish %s at %s: order %g units from %s%s '
             || '(inventory position %.1f ≤ reorder point %.1f; order up to %.1f).',
             sku_id, location_id, recommended_qty, primary_supplier_id,
+            case
+                when primary_supplier_id != priority_supplier_id
+                    then ', backup for unreliable primary ' || priority_supplier_id
+                else ''
+            end,
             inventory_position_qty, reorder_point_qty, order_up_to_qty
         ) as reason,
         json_object(
@@ -168,7 +146,9 @@ candidates as (
             'raw_need_qty', raw_need_qty,
             'moq', moq,
             'order_multiple', order_multiple,
-            'supplier_unit_cost', supplier_unit_cost
+            'supplier_unit_cost', supplier_unit_cost,
+            'priority_supplier_id', priority_supplier_id,
+            'supplier_is_backup', primary_supplier_id != priority_supplier_id
         ) as inputs,
         signal_at,
         as_of_date

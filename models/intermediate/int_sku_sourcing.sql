@@ -1,4 +1,9 @@
-{#- Primary and backup supplier per SKU (priority 1 first, ties broken by supplier_id) with its terms and lead time. -#}
+{#-
+    Every supplier of every SKU in the order to buy from: reliable suppliers first (supplier_policy's
+    late-delivery threshold, int_supplier_delivery_stats), then by landed priority, then supplier_id —
+    so a late supplier loses its volume to its backup until it is reliable again. supplier_rank 1 is
+    the supplier to order from; priority_rank keeps the landed order.
+-#}
 with
 
 supplier_products as (
@@ -19,15 +24,38 @@ policy as (
 
 ),
 
+reliability as (
+
+    select
+        supplier_id,
+        is_reliable
+    from {{ ref('int_supplier_delivery_stats') }}
+    where grain = 'supplier'
+
+),
+
 ranked as (
 
     select
         supplier_products.*,
+        coalesce(reliability.is_reliable, true) as supplier_is_reliable,
         row_number() over (
             partition by supplier_products.sku_id
             order by supplier_products.priority, supplier_products.supplier_id
-        ) as supplier_rank
+        ) as priority_rank,
+        row_number() over (
+            partition by supplier_products.sku_id
+            order by
+                coalesce(reliability.is_reliable, true) desc,
+                supplier_products.priority,
+                supplier_products.supplier_id
+        ) as supplier_rank,
+        first_value(supplier_products.supplier_id) over (
+            partition by supplier_products.sku_id
+            order by supplier_products.priority, supplier_products.supplier_id
+        ) as primary_supplier_id
     from supplier_products
+    left join reliability on supplier_products.supplier_id = reliability.supplier_id
 
 ),
 
@@ -37,6 +65,9 @@ with_lead_time as (
         ranked.sku_id,
         ranked.supplier_id,
         ranked.supplier_rank,
+        ranked.priority_rank,
+        ranked.primary_supplier_id,
+        ranked.supplier_is_reliable,
         ranked.priority,
         ranked.moq,
         ranked.order_multiple,
@@ -58,6 +89,9 @@ select
     sku_id,
     supplier_id,
     supplier_rank,
+    priority_rank,
+    primary_supplier_id,
+    supplier_is_reliable,
     priority,
     moq,
     order_multiple,

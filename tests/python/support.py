@@ -21,3 +21,37 @@ def use_dirs(landing: Path, warehouse: Path) -> settings.Settings:
     ):
         os.environ.pop(key, None)
     return settings.load(landing, warehouse).export()
+
+
+def dbt_build(landing: Path, warehouse: Path, work: Path, *args: str) -> str:
+    """`dbt build` in a subprocess against these directories; returns its output, fails the test on error."""
+    import subprocess
+    import sys
+
+    warehouse.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "STOCKOPS_LANDING_DIR": str(landing),
+        "STOCKOPS_WAREHOUSE_DIR": str(warehouse),
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+    }
+    env.pop("STOCKOPS_AS_OF_DATE", None)
+    dbt = Path(sys.executable).parent / "dbt"
+    result = subprocess.run(
+        [
+            str(dbt),
+            "build",
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+            *args,
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    return result.stdout

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -13,38 +10,9 @@ import pytest
 
 from stockops import generate
 
-from support import PROJECT_DIR
+from support import dbt_build
 
 pytestmark = pytest.mark.slow
-
-DBT = Path(sys.executable).parent / "dbt"
-
-
-def dbt_build(landing: Path, warehouse: Path, work: Path) -> None:
-    warehouse.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "STOCKOPS_LANDING_DIR": str(landing),
-        "STOCKOPS_WAREHOUSE_DIR": str(warehouse),
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
-    }
-    env.pop("STOCKOPS_AS_OF_DATE", None)
-    result = subprocess.run(
-        [
-            str(DBT),
-            "build",
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-4000:]
 
 
 def split_last_day(landing: Path) -> Path:
