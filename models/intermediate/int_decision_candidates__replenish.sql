@@ -77,11 +77,111 @@ sized as (
 
     select
         below.*,
-        {{ round_up_to_order_multiple('below.raw_need_qty', 'below.moq', 'below.order_multiple') }} as recommended_qty,
+        {{ round_up_to_order_multiple('below.raw_need_qty', 'below.moq', 'below.order_multiple') }}
+            as unconstrained_qty,
         coalesce(episode_start.episode_start_at, cast(below.as_of_date as timestamp)) as signal_at
     from below
     left join episode_start
         on below.sku_id = episode_start.sku_id and below.location_id = episode_start.location_id
+
+),
+
+cash as (
+
+    -- the latest cash position on or before the as-of date, less the floor the business keeps
+    select
+        arg_max(cash_positions.available_cash, cash_positions.as_of_date) as available_cash,
+        {{ var('cash_floor', 0) }} as cash_floor,
+        arg_max(cash_positions.available_cash, cash_positions.as_of_date) - {{ var('cash_floor', 0) }}
+            as cash_budget
+    from {{ ref('stg_landing__cash_positions') }} as cash_positions
+    cross join context
+    where cash_positions.as_of_date <= context.as_of_date
+
+),
+
+prioritised as (
+
+    select
+        sized.*,
+        sized.sku_id in (
+            select constraint_inputs.sku_id from {{ ref('stg_landing__constraint_inputs') }} as constraint_inputs
+        ) as is_constraint_input,
+        sized.unconstrained_qty * sized.supplier_unit_cost as unconstrained_value
+    from sized
+
+),
+
+ranked_for_cash as (
+
+    select
+        *,
+        coalesce(sum(unconstrained_value) over (funding_order rows between unbounded preceding and 1 preceding), 0)
+            as value_funded_before,
+        row_number() over funding_order as funding_rank
+    from prioritised
+    window funding_order as (
+        order by
+            is_constraint_input desc,
+            abc_class asc,
+            inventory_position_qty <= safety_stock_qty desc,
+            sku_id asc,
+            location_id asc
+    )
+
+),
+
+funded as (
+
+    -- in funding order (constraint inputs, then A, B, C items, most urgent first) each decision gets what
+    -- the remaining budget pays for, rounded down to its order multiple; below the MOQ it gets nothing
+    select
+        ranked_for_cash.*,
+        cash.available_cash,
+        cash.cash_floor,
+        cash.cash_budget,
+        case
+            when cash.cash_budget is null then ranked_for_cash.unconstrained_qty
+            when ranked_for_cash.value_funded_before + ranked_for_cash.unconstrained_value <= cash.cash_budget
+                then ranked_for_cash.unconstrained_qty
+            else
+                greatest(
+                    case
+                        when coalesce(ranked_for_cash.order_multiple, 0) > 0
+                            then floor(
+                                greatest(cash.cash_budget - ranked_for_cash.value_funded_before, 0)
+                                / ranked_for_cash.supplier_unit_cost / ranked_for_cash.order_multiple
+                            ) * ranked_for_cash.order_multiple
+                        else floor(
+                            greatest(cash.cash_budget - ranked_for_cash.value_funded_before, 0)
+                            / ranked_for_cash.supplier_unit_cost
+                        )
+                    end,
+                    0
+                )
+        end as funded_qty
+    from ranked_for_cash
+    left join cash on true
+
+),
+
+cash_limited as (
+
+    select
+        * replace (
+            case when funded_qty < coalesce(moq, 0) then 0 else funded_qty end as funded_qty
+        ),
+        funded_qty < unconstrained_qty as is_cash_limited
+    from funded
+
+),
+
+sized_for_cash as (
+
+    select
+        * exclude (funded_qty),
+        least(funded_qty, unconstrained_qty) as recommended_qty
+    from cash_limited
 
 ),
 
@@ -128,7 +228,14 @@ candidates as (
                 else ''
             end,
             inventory_position_qty, reorder_point_qty, order_up_to_qty
-        ) as reason,
+        ) || case
+            when is_cash_limited
+                then printf(
+                    ' Cash-limited: funded %g of %g units (available cash %.2f − floor %.2f; funding rank %d).',
+                    recommended_qty, unconstrained_qty, available_cash, cash_floor, funding_rank
+                )
+            else ''
+        end as reason,
         json_object(
             'on_hand_qty', on_hand_qty,
             'on_order_qty', on_order_qty,
@@ -148,12 +255,18 @@ candidates as (
             'order_multiple', order_multiple,
             'supplier_unit_cost', supplier_unit_cost,
             'priority_supplier_id', priority_supplier_id,
-            'supplier_is_backup', primary_supplier_id != priority_supplier_id
+            'supplier_is_backup', primary_supplier_id != priority_supplier_id,
+            'unconstrained_qty', unconstrained_qty,
+            'is_cash_limited', is_cash_limited,
+            'available_cash', available_cash,
+            'cash_floor', cash_floor,
+            'funding_rank', funding_rank,
+            'is_constraint_input', is_constraint_input
         ) as inputs,
         signal_at,
         as_of_date
-    from sized
-    where recommended_qty > 0
+    from sized_for_cash
+    where unconstrained_qty > 0
 
 )
 
