@@ -7,6 +7,11 @@
     'int_decision_candidates__replenish',
     'int_decision_candidates__switch_supplier',
     'int_decision_candidates__protect_constraint',
+    'int_decision_candidates__expedite',
+    'int_decision_candidates__transfer',
+    'int_decision_candidates__adjust_reorder_point',
+    'int_decision_candidates__cycle_count',
+    'int_decision_candidates__review_demand_shift',
 ] %}
 
 with
