@@ -12,6 +12,7 @@
     'int_decision_candidates__adjust_reorder_point',
     'int_decision_candidates__cycle_count',
     'int_decision_candidates__review_demand_shift',
+    'int_decision_candidates__aging_action',
 ] %}
 
 with

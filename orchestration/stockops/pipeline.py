@@ -57,7 +57,7 @@ def run_build(as_of_date: str = "", full_refresh: bool = False) -> BuildOutcome:
     failures += [
         f"check {ev.check_name} on {ev.asset_key.to_user_string()} failed"
         for ev in result.get_asset_check_evaluations()
-        if not ev.passed
+        if not ev.passed and ev.severity == dg.AssetCheckSeverity.ERROR
     ]
     inserted = 0
     for mat in result.asset_materializations_for_node("owner_queue"):
