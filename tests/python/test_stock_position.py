@@ -24,7 +24,8 @@ def test_build_succeeded(tiny_build) -> None:
 def test_stockout_prone_sku_is_out_of_stock(tiny_build) -> None:
     s = tiny_build.scenario("stockout_prone")
     row = position(tiny_build, s["sku_id"], s["location_id"])
-    assert row["on_hand_qty"] == pytest.approx(s["on_hand_qty"]) == 0
+    assert row["on_hand_qty"] == pytest.approx(s["on_hand_qty"])
+    assert row["on_hand_qty"] == 0
     assert row["stock_status"] == "stockout"
 
 
@@ -47,7 +48,8 @@ def test_shrinkage_adjustments_are_visible(tiny_build) -> None:
 def test_negative_ledger_is_visible(tiny_build) -> None:
     s = tiny_build.scenario("negative_on_hand")
     row = position(tiny_build, s["sku_id"], s["location_id"])
-    assert row["on_hand_qty"] == pytest.approx(s["on_hand_qty"]) < 0
+    assert row["on_hand_qty"] == pytest.approx(s["on_hand_qty"])
+    assert row["on_hand_qty"] < 0
 
 
 def test_inventory_position_subtracts_nothing_twice(tiny_build) -> None:
