@@ -67,7 +67,10 @@ candidates as (
         buffers.as_of_date as due_by,
         buffers.owner_id,
         coalesce(
-            (select owners.escalation_owner_id from owners where owners.category_id = 'default'),
+            (
+                select owners.escalation_owner_id from owners
+                where owners.category_id = 'default'
+            ),
             products.escalation_owner_id
         ) as escalation_owner_id,
         'high' as priority,

@@ -60,11 +60,11 @@ largest_category as (
 
     select
         supplier_id,
-        arg_max(owner_id, ordered_value) as owner_id,
-        arg_max(escalation_owner_id, ordered_value) as escalation_owner_id,
-        sum(ordered_value) as ordered_value_365d
-    from (select * from category_value order by supplier_id, category_id)
-    group by supplier_id
+        owner_id,
+        escalation_owner_id,
+        sum(ordered_value) over (partition by supplier_id) as ordered_value_365d
+    from category_value
+    qualify row_number() over (partition by supplier_id order by ordered_value desc, category_id asc) = 1
 
 ),
 

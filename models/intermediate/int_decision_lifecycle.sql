@@ -80,8 +80,8 @@ walk as (
         0::bigint as event_seq,
         'proposed' as state,
         'proposed' as state_before_snooze,
-        cast(null as timestamp) as state_at,
-        cast(null as timestamp) as snoozed_until,
+        null::timestamp as state_at,
+        null::timestamp as snoozed_until,
         0 as invalid_events
     from versions
 

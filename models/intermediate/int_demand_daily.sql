@@ -35,8 +35,8 @@ daily as (
         -sum(transactions.quantity) as demand_qty,
         -sum(transactions.quantity) filter (
             where
-        transactions.txn_type in ('sale', 'consumption', 'return')
-        or (transactions.txn_type = 'transfer_out' and locations.location_type = 'dc')
+            transactions.txn_type in ('sale', 'consumption', 'return')
+            or (transactions.txn_type = 'transfer_out' and locations.location_type = 'dc')
         ) as customer_demand_qty
     from transactions
     inner join locations on transactions.location_id = locations.location_id

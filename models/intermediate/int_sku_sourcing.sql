@@ -48,7 +48,7 @@ ranked as (
             order by
                 coalesce(reliability.is_reliable, true) desc,
                 supplier_products.priority,
-                supplier_products.supplier_id
+                supplier_products.supplier_id asc
         ) as supplier_rank,
         first_value(supplier_products.supplier_id) over (
             partition by supplier_products.sku_id

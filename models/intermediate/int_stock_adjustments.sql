@@ -27,15 +27,15 @@ adjustments as (
         ) as adjustment_qty_window,
         sum(-transactions.quantity) filter (
             where
-                transactions.occurred_at >= cast(context.demand_window_start_date as timestamp)
-                and transactions.quantity < 0
-                and coalesce(transactions.reason_code, 'shrinkage') = 'shrinkage'
+            transactions.occurred_at >= cast(context.demand_window_start_date as timestamp)
+            and transactions.quantity < 0
+            and coalesce(transactions.reason_code, 'shrinkage') = 'shrinkage'
         ) as shrinkage_qty_window,
         count(*) filter (
             where
-                transactions.occurred_at >= cast(context.demand_window_start_date as timestamp)
-                and transactions.quantity < 0
-                and coalesce(transactions.reason_code, 'shrinkage') = 'shrinkage'
+            transactions.occurred_at >= cast(context.demand_window_start_date as timestamp)
+            and transactions.quantity < 0
+            and coalesce(transactions.reason_code, 'shrinkage') = 'shrinkage'
         ) as shrinkage_events_window,
         max(transactions.occurred_at) filter (where transactions.reason_code = 'cycle_count') as last_cycle_count_at
     from transactions

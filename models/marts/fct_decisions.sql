@@ -72,7 +72,7 @@ approval_rules as (
     from decision_types
     inner join authority
         on
-            authority.decision_type = decision_types.decision_type
+            decision_types.decision_type = authority.decision_type
             or (
                 authority.decision_type = 'default'
                 and decision_types.decision_type not in (select own.decision_type from authority as own)
@@ -150,8 +150,8 @@ clocks as (
 
     select
         *,
-        queued_at + to_milliseconds(cast((ack_within_hours + paused_hours) * 3600000 as bigint)) as ack_due_at,
-        queued_at + to_milliseconds(cast((resolve_within_hours + paused_hours) * 3600000 as bigint)) as resolve_due_at,
+        queued_at + to_milliseconds(((ack_within_hours + paused_hours) * 3600000)::bigint) as ack_due_at,
+        queued_at + to_milliseconds(((resolve_within_hours + paused_hours) * 3600000)::bigint) as resolve_due_at,
         status in ('proposed', 'assigned', 'acknowledged', 'snoozed', 'escalated', 'approved') as is_open
     from joined
 
