@@ -128,48 +128,21 @@ allocated as (
 
 ),
 
-running as (
-
-    select
-        transactions.sku_id,
-        transactions.location_id,
-        transactions.occurred_at,
-        sum(transactions.quantity) over (
-            partition by transactions.sku_id, transactions.location_id
-            order by transactions.occurred_at, transactions.txn_id
-            rows between unbounded preceding and current row
-        ) + allocated.on_order_qty as position_after_qty,
-        allocated.reorder_point_qty
-    from transactions
-    inner join allocated
-        on transactions.sku_id = allocated.sku_id and transactions.location_id = allocated.location_id
-    inner join context on transactions.occurred_at < context.as_of_end_at
-
-),
-
-last_above as (
+thresholds as (
 
     select
         sku_id,
         location_id,
-        max(case when position_after_qty > reorder_point_qty then occurred_at end) as last_above_at
-    from running
-    group by sku_id, location_id
+        on_order_qty as position_offset_qty,
+        reorder_point_qty as threshold_qty
+    from allocated
 
 ),
 
 episode_start as (
 
     -- the first movement after the destination's position was last above its reorder point
-    select
-        running.sku_id,
-        running.location_id,
-        min(running.occurred_at) as signal_at
-    from running
-    inner join last_above
-        on running.sku_id = last_above.sku_id and running.location_id = last_above.location_id
-    where running.occurred_at > coalesce(last_above.last_above_at, cast('1900-01-01' as timestamp))
-    group by running.sku_id, running.location_id
+    {{ episode_start_below('thresholds', 'transactions', 'context') }}
 
 ),
 
@@ -179,7 +152,7 @@ sized as (
         allocated.*,
         floor(round(least(allocated.need_qty, allocated.surplus_qty - allocated.allocated_before_qty), 6))
             as transfer_qty,
-        coalesce(episode_start.signal_at, cast(allocated.as_of_date as timestamp)) as signal_at,
+        coalesce(episode_start.episode_start_at, cast(allocated.as_of_date as timestamp)) as signal_at,
         -- projected stockout at the destination: today when out of stock, else after its cover
         case
             when allocated.on_hand_qty <= 0 then allocated.as_of_date
