@@ -23,10 +23,11 @@ def owner_queue(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     decisions = read_decisions(cfg.duckdb_path)
     store = SqliteQueueStore(cfg.queue_path)
     result = store.enqueue(decisions)
+    escalated = store.record_escalations(decisions)
     landed_events = snapshot_events(store, cfg.landing_dir)
     context.log.info(
         f"queue {cfg.queue_path}: {result.inserted} new of {result.offered} decision versions, "
-        f"{result.superseded} superseded, {result.closed} withdrawn or closed; "
+        f"{result.superseded} superseded, {result.closed} withdrawn or closed, {escalated} escalated; "
         f"{landed_events} events landed for the next build"
     )
     return dg.MaterializeResult(
@@ -36,6 +37,7 @@ def owner_queue(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "versions_inserted": result.inserted,
             "versions_superseded": result.superseded,
             "versions_withdrawn_or_closed": result.closed,
+            "decisions_escalated": escalated,
             "events_landed": landed_events,
             "queue_rows": store.count(),
         }

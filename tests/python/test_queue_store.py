@@ -48,3 +48,62 @@ def test_owner_text_round_trips_unchanged(tmp_path: Path) -> None:
     store.enqueue([_decision("a", 1, owner=owner)])
     assert [r["owner_id"] for r in store.items(owner_id=owner)] == [owner]
     assert store.owner_summary()[0]["owner_id"] == owner
+
+
+def test_withdrawn_version_is_marked_not_deleted(tmp_path: Path) -> None:
+    store = SqliteQueueStore(tmp_path / "queue.sqlite")
+    store.enqueue([_decision("a", 1)])
+    result = store.enqueue([{**_decision("a", 1), "status": "withdrawn"}])
+    assert (result.inserted, result.closed) == (0, 1)
+    assert [r["queue_status"] for r in store.items(include_closed=True)] == ["withdrawn"]
+    assert store.items() == []
+
+
+def test_each_queued_version_gets_one_assigned_event(tmp_path: Path) -> None:
+    store = SqliteQueueStore(tmp_path / "queue.sqlite")
+    store.enqueue([_decision("a", 1)])
+    store.enqueue([_decision("a", 1), _decision("a", 2)])
+    events = store.events_after(0)
+    assert [(e["decision_version"], e["event_type"]) for e in events] == [
+        (1, "assigned"),
+        (2, "assigned"),
+    ]
+
+
+def test_overdue_decisions_are_escalated_once(tmp_path: Path) -> None:
+    store = SqliteQueueStore(tmp_path / "queue.sqlite")
+    overdue = {**_decision("a", 1), "escalate_to": "head.buying", "escalated_at": None}
+    on_time = {**_decision("b", 1), "escalate_to": None}
+    already = {
+        **_decision("c", 1),
+        "escalate_to": "head.buying",
+        "escalated_at": "2026-10-01T00:00:00",
+    }
+    assert store.record_escalations([overdue, on_time, already]) == 1
+    assert store.record_escalations([overdue]) == 0
+    [event] = store.events_after(0)
+    assert (event["decision_id"], event["event_type"]) == ("a", "escalated")
+    assert "head.buying" in event["reason"]
+
+
+def test_event_snapshots_land_each_event_once(tmp_path: Path) -> None:
+    import duckdb
+
+    from stockops.queue.event_snapshot import snapshot_events
+
+    store = SqliteQueueStore(tmp_path / "queue.sqlite")
+    landing = tmp_path / "landing"
+    store.enqueue([_decision("a", 1)])
+    assert snapshot_events(store, landing) == 1
+    assert snapshot_events(store, landing) == 0
+    store.enqueue([_decision("b", 1)])
+    assert snapshot_events(store, landing) == 1
+    files = sorted((landing / "decision_events").glob("*.parquet"))
+    assert [f.name for f in files] == [
+        "events-000000000001-000000000001.parquet",
+        "events-000000000002-000000000002.parquet",
+    ]
+    ids = duckdb.execute(
+        "select event_id from read_parquet(?) order by 1", [[str(f) for f in files]]
+    ).fetchall()
+    assert ids == [("assigned:a:1",), ("assigned:b:1",)]

@@ -193,6 +193,46 @@ class SqliteQueueStore:
             offered=len(rows), inserted=inserted, superseded=superseded, closed=closed
         )
 
+    def record_escalations(self, decisions: Iterable[Mapping[str, Any]]) -> int:
+        """An 'escalated' event for every overdue decision (fct_decisions.escalate_to set) not escalated
+        yet; the event id is stable per version, so repeating the export records it once."""
+        due = [d for d in decisions if d.get("escalate_to") and not d.get("escalated_at")]
+        if not due:
+            return 0
+        now = utc_now()
+        con = self.connect()
+        try:
+            con.execute("begin immediate")
+            before = con.total_changes
+            con.executemany(
+                """
+                insert into queue_events (
+                    event_id, decision_id, decision_version, event_type, actor_id, occurred_at, reason
+                ) values (?, ?, ?, 'escalated', ?, ?, ?)
+                on conflict (event_id) do nothing
+                """,
+                [
+                    (
+                        f"escalated:{d['decision_id']}:{d['decision_version']}",
+                        d["decision_id"],
+                        d["decision_version"],
+                        SYSTEM_ACTOR,
+                        now,
+                        f"SLA breached: escalated from {d['owner_id']} to {d['escalate_to']}",
+                    )
+                    for d in due
+                ],
+            )
+            recorded = con.total_changes - before
+            con.execute("commit")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("rollback")
+            raise
+        finally:
+            con.close()
+        return recorded
+
     def events_after(self, seq: int) -> list[dict[str, Any]]:
         """Queue events with a sequence number above `seq`, oldest first."""
         if not self.path.exists():
