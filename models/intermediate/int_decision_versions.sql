@@ -8,6 +8,9 @@
       withdrawn  an open decision absent from this run (condition cleared) -> same version
     Unchanged decisions add nothing, so re-running a day is a no-op. A run whose as-of date is older
     than the latest one recorded adds nothing either (a backfill must not withdraw newer decisions).
+    A version its owner approved, executed or rejected is settled: it gets no new version and is not
+    withdrawn, so an order already placed is never proposed again (a new episode needs the position
+    back above the reorder point, which the placed order itself brings).
 -#}
 {{ config(
     materialized='incremental',
@@ -53,6 +56,28 @@ previous as (
 
 ),
 
+settled_previous as (
+
+    -- latest versions their owner already approved, executed or rejected
+    select previous.decision_id
+    from previous
+    where exists (
+        select 1 from {{ ref('stg_landing__decision_events') }} as events
+        where
+            events.decision_id = previous.decision_id
+            and events.decision_version = previous.decision_version
+            and events.event_type in ('approved', 'executed', 'rejected')
+    )
+
+),
+
+open_previous as (
+
+    select * from previous
+    where decision_id not in (select settled_previous.decision_id from settled_previous)
+
+),
+
 run_is_current as (
 
     select
@@ -79,11 +104,14 @@ proposed as (
     from candidates
     left join previous on candidates.decision_id = previous.decision_id
     where
-        previous.decision_id is null
-        or previous.change_kind = 'withdrawn'
-        or abs(candidates.recommended_qty - previous.recommended_qty)
-        > {{ tolerance }} * greatest(abs(previous.recommended_qty), 1)
-        or coalesce(candidates.supplier_id, '') != coalesce(previous.supplier_id, '')
+        candidates.decision_id not in (select settled_previous.decision_id from settled_previous)
+        and (
+            previous.decision_id is null
+            or previous.change_kind = 'withdrawn'
+            or abs(candidates.recommended_qty - previous.recommended_qty)
+            > {{ tolerance }} * greatest(abs(previous.recommended_qty), 1)
+            or coalesce(candidates.supplier_id, '') != coalesce(previous.supplier_id, '')
+        )
 
 ),
 
@@ -111,7 +139,7 @@ withdrawn as (
         previous.decision_version,
         'withdrawn' as change_kind,
         {{ detected_at }} as detected_at
-    from previous
+    from open_previous as previous
     cross join context
     where
         previous.change_kind != 'withdrawn'
