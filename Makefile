@@ -53,7 +53,8 @@ dev: setup
 	$(VENV)/bin/dagster dev -m stockops.definitions -h 127.0.0.1 -p 3000
 
 bench: setup
-	$(PY) benchmarks/run.py
+	@if [ -f benchmarks/run.py ]; then $(PY) benchmarks/run.py; \
+	else echo "make bench: the benchmark harness (benchmarks/run.py) is not built yet" >&2; exit 2; fi
 
 lock:
 	$(UV) pip compile pyproject.toml --python-version 3.11 --no-header -o requirements.lock
