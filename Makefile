@@ -22,7 +22,7 @@ help:
 	@echo "make test   lint + dbt build + pytest (installs everything it needs first)"
 	@echo "make lint   sqlfluff + ruff"
 	@echo "make dev    Dagster UI on http://127.0.0.1:3000"
-	@echo "make bench  benchmarks (see BENCHMARKS.md)"
+	@echo "make bench  benchmarks (not built yet)"
 
 setup: $(STAMP) target/manifest.json
 
