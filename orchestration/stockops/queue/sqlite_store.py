@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -97,15 +98,58 @@ class SqliteQueueStore:
         con.executescript(SCHEMA)
         return con
 
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken up front (BEGIN IMMEDIATE): all of it commits or none of it."""
+        con = self.connect()
+        try:
+            con.execute("begin immediate")
+            yield con
+            con.execute("commit")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("rollback")
+            raise
+        finally:
+            con.close()
+
+    @staticmethod
+    def _record_events(
+        con: sqlite3.Connection,
+        event_type: str,
+        events: list[tuple[Mapping[str, Any], str]],
+        at: str,
+    ) -> int:
+        """Append one event per (decision, reason), id `<type>:<decision_id>:<version>`; a repeat is a no-op."""
+        before = con.total_changes
+        con.executemany(
+            """
+            insert into queue_events (
+                event_id, decision_id, decision_version, event_type, actor_id, occurred_at, reason
+            ) values (?, ?, ?, ?, ?, ?, ?)
+            on conflict (event_id) do nothing
+            """,
+            [
+                (
+                    f"{event_type}:{d['decision_id']}:{d['decision_version']}",
+                    d["decision_id"],
+                    d["decision_version"],
+                    event_type,
+                    SYSTEM_ACTOR,
+                    at,
+                    reason,
+                )
+                for d, reason in events
+            ],
+        )
+        return con.total_changes - before
+
     def enqueue(self, decisions: Iterable[Mapping[str, Any]]) -> ExportResult:
         """Queue every decision version not yet queued, with an 'assigned' event each; mark versions
         superseded, withdrawn or closed as the mart says. One transaction: all of it or nothing."""
         rows = list(decisions)
         now = utc_now()
-        con = self.connect()
-        try:
-            con.execute("begin immediate")
-            before = con.total_changes
+        with self._transaction() as con:
             new_rows = [
                 row
                 for row in rows
@@ -116,6 +160,7 @@ class SqliteQueueStore:
                 ).fetchone()
                 is None
             ]
+            before = con.total_changes
             con.executemany(
                 """
                 insert into queue_items (
@@ -137,24 +182,8 @@ class SqliteQueueStore:
                 ],
             )
             inserted = con.total_changes - before
-            con.executemany(
-                """
-                insert into queue_events (
-                    event_id, decision_id, decision_version, event_type, actor_id, occurred_at, reason
-                ) values (?, ?, ?, 'assigned', ?, ?, ?)
-                on conflict (event_id) do nothing
-                """,
-                [
-                    (
-                        f"assigned:{row['decision_id']}:{row['decision_version']}",
-                        row["decision_id"],
-                        row["decision_version"],
-                        SYSTEM_ACTOR,
-                        now,
-                        f"queued for {row['owner_id']}",
-                    )
-                    for row in new_rows
-                ],
+            self._record_events(
+                con, "assigned", [(row, f"queued for {row['owner_id']}") for row in new_rows], now
             )
             before = con.total_changes
             con.executemany(
@@ -182,13 +211,6 @@ class SqliteQueueStore:
                 (now,),
             )
             superseded = con.total_changes - before
-            con.execute("commit")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("rollback")
-            raise
-        finally:
-            con.close()
         return ExportResult(
             offered=len(rows), inserted=inserted, superseded=superseded, closed=closed
         )
@@ -199,39 +221,16 @@ class SqliteQueueStore:
         due = [d for d in decisions if d.get("escalate_to") and not d.get("escalated_at")]
         if not due:
             return 0
-        now = utc_now()
-        con = self.connect()
-        try:
-            con.execute("begin immediate")
-            before = con.total_changes
-            con.executemany(
-                """
-                insert into queue_events (
-                    event_id, decision_id, decision_version, event_type, actor_id, occurred_at, reason
-                ) values (?, ?, ?, 'escalated', ?, ?, ?)
-                on conflict (event_id) do nothing
-                """,
+        with self._transaction() as con:
+            return self._record_events(
+                con,
+                "escalated",
                 [
-                    (
-                        f"escalated:{d['decision_id']}:{d['decision_version']}",
-                        d["decision_id"],
-                        d["decision_version"],
-                        SYSTEM_ACTOR,
-                        now,
-                        f"SLA breached: escalated from {d['owner_id']} to {d['escalate_to']}",
-                    )
+                    (d, f"SLA breached: escalated from {d['owner_id']} to {d['escalate_to']}")
                     for d in due
                 ],
+                utc_now(),
             )
-            recorded = con.total_changes - before
-            con.execute("commit")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("rollback")
-            raise
-        finally:
-            con.close()
-        return recorded
 
     def events_after(self, seq: int) -> list[dict[str, Any]]:
         """Queue events with a sequence number above `seq`, oldest first."""
