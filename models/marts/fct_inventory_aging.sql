@@ -77,19 +77,7 @@ aggregated as (
         max(original_receipt_date) as newest_receipt_date,
         sum(qty * age_days) / sum(qty) as avg_age_days
     from banded_layers
-    group by
-        sku_id,
-        location_id,
-        as_of_date,
-        category_id,
-        aging_policy,
-        aging_band,
-        band_min_age_days,
-        band_max_age_days,
-        action,
-        markdown_pct,
-        owner_id,
-        unit_cost
+    group by all
 
 ),
 
