@@ -2,8 +2,9 @@
     Lifecycle of every decision version from the append-only decision_events (DESIGN §5):
       proposed → assigned → acknowledged → approved | rejected | snoozed(until) → executed,
       escalated when an SLA is breached, reversed only after executed.
-    Events are applied in time order (then event_id) per decision and version; an event the state
-    machine does not allow from the current state (e.g. reversed before executed, approved after
+    The allowed transitions are the seed decision_transitions, which the `stockops queue` CLI also
+    checks owners' actions against. Events are applied in time order (then event_id) per decision
+    and version; an event the state machine does not allow from the current state (e.g. reversed before executed, approved after
     rejected) is ignored and counted in invalid_events. A snooze whose `snoozed_until` has passed at
     evaluation time returns the decision to the state it had before. 'commented' never changes state.
     Evaluation time (`evaluated_at`) is the dbt run's start.
@@ -12,36 +13,9 @@
 
 with recursive
 
-transitions (from_state, event_type, to_state) as (
+transitions as (
 
-    values
-    ('proposed', 'assigned', 'assigned'),
-    ('proposed', 'acknowledged', 'acknowledged'),
-    ('proposed', 'approved', 'approved'),
-    ('proposed', 'rejected', 'rejected'),
-    ('proposed', 'snoozed', 'snoozed'),
-    ('proposed', 'escalated', 'escalated'),
-    ('assigned', 'acknowledged', 'acknowledged'),
-    ('assigned', 'approved', 'approved'),
-    ('assigned', 'rejected', 'rejected'),
-    ('assigned', 'snoozed', 'snoozed'),
-    ('assigned', 'escalated', 'escalated'),
-    ('acknowledged', 'approved', 'approved'),
-    ('acknowledged', 'rejected', 'rejected'),
-    ('acknowledged', 'snoozed', 'snoozed'),
-    ('acknowledged', 'escalated', 'escalated'),
-    ('escalated', 'assigned', 'escalated'),
-    ('escalated', 'acknowledged', 'acknowledged'),
-    ('escalated', 'approved', 'approved'),
-    ('escalated', 'rejected', 'rejected'),
-    ('escalated', 'snoozed', 'snoozed'),
-    ('snoozed', 'snoozed', 'snoozed'),
-    ('snoozed', 'acknowledged', 'acknowledged'),
-    ('snoozed', 'approved', 'approved'),
-    ('snoozed', 'rejected', 'rejected'),
-    ('approved', 'executed', 'executed'),
-    ('approved', 'escalated', 'approved'),
-    ('executed', 'reversed', 'reversed')
+    select * from {{ ref('decision_transitions') }}
 
 ),
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -246,6 +247,96 @@ class SqliteQueueStore:
             ]
         finally:
             con.close()
+
+    @staticmethod
+    def _latest_item(con: sqlite3.Connection, decision_id: str) -> dict[str, Any] | None:
+        row = con.execute(
+            "select * from queue_items where decision_id = ? order by decision_version desc limit 1",
+            (decision_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        item = dict(row)
+        item["decision"] = json.loads(item.pop("payload"))
+        return item
+
+    @staticmethod
+    def _events_for(
+        con: sqlite3.Connection, decision_id: str, version: int
+    ) -> list[dict[str, Any]]:
+        return [
+            dict(r)
+            for r in con.execute(
+                """
+                select * from queue_events where decision_id = ? and decision_version = ?
+                order by occurred_at, event_id
+                """,
+                (decision_id, version),
+            )
+        ]
+
+    def item(self, decision_id: str) -> dict[str, Any] | None:
+        """The latest queued version of a decision (its fct_decisions row parsed into `decision`)."""
+        if not self.path.exists():
+            return None
+        con = self.connect()
+        try:
+            return self._latest_item(con, decision_id)
+        finally:
+            con.close()
+
+    def events_for(self, decision_id: str, decision_version: int) -> list[dict[str, Any]]:
+        """The events of one decision version, in the order the lifecycle applies them."""
+        if not self.path.exists():
+            return []
+        con = self.connect()
+        try:
+            return self._events_for(con, decision_id, decision_version)
+        finally:
+            con.close()
+
+    def apply_action(
+        self,
+        decision_id: str,
+        decide: Callable[[dict[str, Any] | None, list[dict[str, Any]]], Mapping[str, Any]],
+    ) -> dict[str, Any]:
+        """Append one owner's event, decided on the state it sees, in one write transaction.
+
+        `decide(item, events)` gets the latest queued version of the decision (None if it is not
+        queued) and that version's events, and returns the event to append: event_type, actor_id,
+        and optionally reason, snoozed_until, occurred_at. It raises to refuse; then nothing is
+        written. Holding the write lock while deciding means two owners cannot both act on the same
+        state.
+        """
+        with self._transaction() as con:
+            item = self._latest_item(con, decision_id)
+            events = self._events_for(con, decision_id, item["decision_version"]) if item else []
+            event = decide(item, events)
+            if item is None:
+                raise LookupError(f"decision {decision_id} is not in any queue")
+            row = {
+                "event_id": f"{event['event_type']}:{uuid.uuid4()}",
+                "decision_id": decision_id,
+                "decision_version": item["decision_version"],
+                "event_type": event["event_type"],
+                "actor_id": event["actor_id"],
+                "occurred_at": event.get("occurred_at") or utc_now(),
+                "reason": event.get("reason"),
+                "snoozed_until": event.get("snoozed_until"),
+            }
+            con.execute(
+                """
+                insert into queue_events (
+                    event_id, decision_id, decision_version, event_type, actor_id, occurred_at,
+                    reason, snoozed_until
+                ) values (
+                    :event_id, :decision_id, :decision_version, :event_type, :actor_id, :occurred_at,
+                    :reason, :snoozed_until
+                )
+                """,
+                row,
+            )
+            return row
 
     def items(
         self, owner_id: str | None = None, include_closed: bool = False
