@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,3 +52,27 @@ def tiny_build(tiny_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     outcome = run_build()
     scenarios = json.loads((tiny_landing / "scenarios.json").read_text())["scenarios"]
     return TinyBuild(cfg, outcome, scenarios)
+
+
+@pytest.fixture(scope="session")
+def pg_dsn() -> Iterator[str]:
+    """A real PostgreSQL server: STOCKOPS_POSTGRES_DSN if set, else a throwaway one started here.
+
+    Without a server the PostgreSQL tests are skipped, unless STOCKOPS_REQUIRE_POSTGRES=1 (set by
+    CI), which turns the skip into a failure.
+    """
+    if os.environ.get("STOCKOPS_POSTGRES_DSN"):
+        yield os.environ["STOCKOPS_POSTGRES_DSN"]
+        return
+    from pg_server import PostgresUnavailable, ThrowawayPostgres
+
+    try:
+        server = ThrowawayPostgres().start()
+    except PostgresUnavailable as exc:
+        if os.environ.get("STOCKOPS_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"STOCKOPS_REQUIRE_POSTGRES=1 but no PostgreSQL server: {exc}")
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    try:
+        yield server.dsn
+    finally:
+        server.stop()

@@ -79,11 +79,15 @@ def test_overdue_decisions_are_escalated_once(tmp_path: Path) -> None:
         "escalate_to": "head.buying",
         "escalated_at": "2026-10-01T00:00:00",
     }
+    store.enqueue([overdue, on_time, already])
     assert store.record_escalations([overdue, on_time, already]) == 1
     assert store.record_escalations([overdue]) == 0
-    [event] = store.events_after(0)
-    assert (event["decision_id"], event["event_type"]) == ("a", "escalated")
+    [event] = [e for e in store.events_after(0) if e["event_type"] == "escalated"]
+    assert event["decision_id"] == "a"
     assert "head.buying" in event["reason"]
+    # delivered to the escalation owner's queue, and still in the owner's
+    assert [i["decision_id"] for i in store.items(owner_id="head.buying")] == ["a"]
+    assert "a" in {i["decision_id"] for i in store.items(owner_id="buyer.ana")}
 
 
 def test_event_snapshots_land_each_event_once(tmp_path: Path) -> None:

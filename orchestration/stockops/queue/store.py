@@ -1,0 +1,803 @@
+"""The owner-queue store: outbox, delivery ledger, queues and events, on SQLite or PostgreSQL.
+
+How a decision version reaches its owner (DESIGN §6):
+
+1. `stage` writes one outbox message per decision version not staged before — message id
+   `assigned:<decision_id>:<version>`, keyed so staging again has no effect — and a `pending`
+   ledger row per delivery channel (`queue`, plus `webhook` when one is configured). Versions the
+   mart has withdrawn, closed or superseded are marked so in the queue, never deleted.
+2. `deliver_local` applies pending `queue` messages in batches. Each batch is one transaction that
+   inserts the queue rows and their `assigned` events (both idempotent by key) and marks the ledger
+   rows delivered, so a crash anywhere leaves either all of a batch or none of it.
+3. Other channels (webhooks) are delivered by `stockops.queue.export` through `claim` / `record`:
+   transport may repeat, the receiver deduplicates by the stable message id.
+4. `reconcile` compares the mart with the queue and the ledger after every export and re-queues
+   what is missing.
+
+Escalations go through the same path: an `escalated:<decision_id>:<version>` message puts the
+decision into the escalation owner's queue (`escalated_to`) and records an `escalated` event.
+
+The SQL is shared by both backends; `Dialect` holds what differs (placeholders, DDL types,
+locking). Every value reaches the database as a bound parameter, never as SQL text.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from stockops.faults import fault_point
+
+SYSTEM_ACTOR = "stockops"
+LOCAL_CHANNEL = "queue"
+
+# fct_decisions.status -> what the queue shows
+QUEUE_STATUS = {
+    "withdrawn": "withdrawn",
+    "executed": "closed",
+    "rejected": "closed",
+    "reversed": "closed",
+}
+
+QUEUE_COLUMNS = (
+    "decision_id",
+    "decision_version",
+    "owner_id",
+    "decision_type",
+    "priority",
+    "value_at_stake",
+    "due_by",
+    "reason",
+    "signal_at",
+)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def queue_status(decision: Mapping[str, Any]) -> str:
+    return QUEUE_STATUS.get(str(decision.get("status") or ""), "open")
+
+
+def message_id(kind: str, decision: Mapping[str, Any]) -> str:
+    return f"{kind}:{decision['decision_id']}:{decision['decision_version']}"
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    offered: int
+    inserted: int
+    superseded: int
+    closed: int
+
+
+@dataclass(frozen=True)
+class StageResult:
+    offered: int
+    staged: int
+    superseded: int
+    closed: int
+
+
+@dataclass(frozen=True)
+class ReconcileResult:
+    expected: int  # open decisions in the mart
+    missing_requeued: int  # open mart decisions not in the queue, staged or reset to pending
+    ledger_fixed: int  # ledger rows that disagreed with the queue, corrected
+    pending: int  # ledger rows still pending on any enabled channel after the export
+    dead_letter: int
+
+    @property
+    def ok(self) -> bool:
+        return self.missing_requeued == 0 and self.ledger_fixed == 0
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    serial_pk: str  # DDL of the autoincrementing event sequence column
+    timestamp: str  # DDL type of timestamp columns
+    real: str
+    group_concat: str  # aggregate over decision_type, `{col}` placeholder
+    skip_locked: str  # appended to a claim query
+
+    def sql(self, text: str) -> str:
+        return text if self.name == "sqlite" else text.replace("?", "%s")
+
+
+SQLITE = Dialect(
+    name="sqlite",
+    serial_pk="integer primary key autoincrement",
+    timestamp="text",
+    real="real",
+    group_concat="group_concat(distinct {col})",
+    skip_locked="",
+)
+POSTGRES = Dialect(
+    name="postgres",
+    serial_pk="bigint generated always as identity primary key",
+    timestamp="timestamptz",
+    real="double precision",
+    group_concat="string_agg(distinct {col}, ',')",
+    skip_locked="for update skip locked",
+)
+
+
+def schema_ddl(d: Dialect) -> list[str]:
+    ts = d.timestamp
+    return [
+        f"""
+        create table if not exists queue_items (
+            decision_id      text    not null,
+            decision_version integer not null,
+            owner_id         text    not null,
+            decision_type    text    not null,
+            priority         text,
+            value_at_stake   {d.real},
+            due_by           text,
+            reason           text,
+            signal_at        text,
+            payload          text    not null,
+            queue_status     text    not null default 'open',
+            escalated_to     text,
+            escalated_at     {ts},
+            enqueued_at      {ts}    not null,
+            updated_at       {ts}    not null,
+            primary key (decision_id, decision_version)
+        )""",
+        "create index if not exists queue_items_owner on queue_items (owner_id, queue_status)",
+        "create index if not exists queue_items_escalated on queue_items (escalated_to)",
+        f"""
+        create table if not exists queue_events (
+            seq              {d.serial_pk},
+            event_id         text    not null unique,
+            decision_id      text    not null,
+            decision_version integer not null,
+            event_type       text    not null,
+            actor_id         text    not null,
+            occurred_at      {ts}    not null,
+            reason           text,
+            snoozed_until    {ts}
+        )""",
+        """create index if not exists queue_events_decision
+           on queue_events (decision_id, decision_version)""",
+        f"""
+        create table if not exists outbox (
+            message_id       text    primary key,
+            kind             text    not null,
+            decision_id      text    not null,
+            decision_version integer not null,
+            recipient_id     text    not null,
+            payload          text    not null,
+            created_at       {ts}    not null
+        )""",
+        f"""
+        create table if not exists deliveries (
+            message_id       text    not null,
+            channel          text    not null,
+            status           text    not null default 'pending',
+            attempts         integer not null default 0,
+            http_status      integer,
+            last_error       text,
+            first_attempt_at {ts},
+            last_attempt_at  {ts},
+            delivered_at     {ts},
+            primary key (message_id, channel)
+        )""",
+        "create index if not exists deliveries_status on deliveries (channel, status)",
+        f"""
+        create table if not exists delivery_attempts (
+            message_id       text    not null,
+            channel          text    not null,
+            attempt          integer not null,
+            attempted_at     {ts}    not null,
+            http_status      integer,
+            error            text
+        )""",
+        f"""
+        create table if not exists channels (
+            channel          text    primary key,
+            target           text,
+            disabled_at      {ts},
+            disabled_reason  text
+        )""",
+    ]
+
+
+class Cursor:
+    """A thin wrapper that takes `?` placeholders on both backends and returns dict rows."""
+
+    def __init__(self, raw: Any, dialect: Dialect) -> None:
+        self.raw = raw
+        self.dialect = dialect
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        cur = self.raw.execute(self.dialect.sql(sql), tuple(params))
+        return max(cur.rowcount, 0)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        if not rows:
+            return 0
+        cur = self.raw.cursor()
+        cur.executemany(self.dialect.sql(sql), [tuple(r) for r in rows])
+        return max(cur.rowcount, 0)
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cur = self.raw.execute(self.dialect.sql(sql), tuple(params))
+        return [_plain(dict(r)) for r in cur.fetchall()]
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        rows = self.all(sql, params)
+        return rows[0] if rows else None
+
+
+class QueueStore:
+    """Backend-neutral queue logic; subclasses provide connections and transactions."""
+
+    dialect: Dialect = SQLITE
+    location: str = ""
+
+    # -- backend hooks -------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:  # pragma: no cover - implemented by backends
+        raise NotImplementedError
+        yield
+
+    @contextmanager
+    def reading(self) -> Iterator[Cursor | None]:  # pragma: no cover - implemented by backends
+        raise NotImplementedError
+        yield
+
+    def lock_events(self, cur: Cursor) -> None:
+        """Make event sequence numbers commit in order (PostgreSQL); SQLite has one writer."""
+
+    @contextmanager
+    def delivery_lock(self) -> Iterator[None]:
+        """Held while delivering to remote channels (SQLite: one exporter at a time)."""
+        yield
+
+    # -- staging -------------------------------------------------------------------------------
+    def enabled_channels(self, cur: Cursor, channels: Iterable[str]) -> list[str]:
+        disabled = {
+            r["channel"]
+            for r in cur.all("select channel from channels where disabled_at is not null")
+        }
+        return [c for c in dict.fromkeys([LOCAL_CHANNEL, *channels]) if c not in disabled]
+
+    def register_channel(self, channel: str, target: str) -> None:
+        with self.transaction() as cur:
+            cur.execute(
+                """
+                insert into channels (channel, target) values (?, ?)
+                on conflict (channel) do update set target = excluded.target
+                """,
+                (channel, target),
+            )
+
+    def _stage_messages(
+        self, cur: Cursor, kind: str, rows: list[tuple[Mapping[str, Any], str]], channels: list[str]
+    ) -> int:
+        now = utc_now()
+        staged = cur.executemany(
+            """
+            insert into outbox (
+                message_id, kind, decision_id, decision_version, recipient_id, payload, created_at
+            ) values (?, ?, ?, ?, ?, ?, ?)
+            on conflict (message_id) do nothing
+            """,
+            [
+                (
+                    message_id(kind, d),
+                    kind,
+                    d["decision_id"],
+                    int(d["decision_version"]),
+                    recipient,
+                    json.dumps(d, default=str, sort_keys=True),
+                    now,
+                )
+                for d, recipient in rows
+            ],
+        )
+        cur.executemany(
+            "insert into deliveries (message_id, channel) values (?, ?) "
+            "on conflict (message_id, channel) do nothing",
+            [(message_id(kind, d), channel) for d, _ in rows for channel in channels],
+        )
+        return staged
+
+    def stage(
+        self, decisions: Iterable[Mapping[str, Any]], channels: Iterable[str] = ()
+    ) -> StageResult:
+        """Outbox + pending ledger rows for every open decision version; mark closed ones."""
+        rows = list(decisions)
+        now = utc_now()
+        with self.transaction() as cur:
+            active = self.enabled_channels(cur, channels)
+            open_rows = [(d, str(d["owner_id"])) for d in rows if queue_status(d) == "open"]
+            staged = self._stage_messages(cur, "assigned", open_rows, active)
+            closed = cur.executemany(
+                """
+                update queue_items set queue_status = ?, updated_at = ?
+                where decision_id = ? and decision_version = ? and queue_status = 'open'
+                """,
+                [
+                    (queue_status(d), now, d["decision_id"], int(d["decision_version"]))
+                    for d in rows
+                    if queue_status(d) != "open"
+                ],
+            )
+            superseded = self._mark_superseded(cur, now)
+        return StageResult(len(rows), staged, superseded, closed)
+
+    @staticmethod
+    def _mark_superseded(cur: Cursor, now: str) -> int:
+        return cur.execute(
+            """
+            update queue_items set queue_status = 'superseded', updated_at = ?
+            where queue_status = 'open' and exists (
+                select 1 from queue_items as newer
+                where newer.decision_id = queue_items.decision_id
+                  and newer.decision_version > queue_items.decision_version
+            )
+            """,
+            (now,),
+        )
+
+    def stage_escalations(
+        self, decisions: Iterable[Mapping[str, Any]], channels: Iterable[str] = ()
+    ) -> int:
+        """An escalation message for every overdue decision (fct_decisions.escalate_to set) that
+        was not escalated yet; the message id is stable per version, so it is staged once."""
+        due = [
+            (d, str(d["escalate_to"]))
+            for d in decisions
+            if d.get("escalate_to") and not d.get("escalated_at") and queue_status(d) == "open"
+        ]
+        if not due:
+            return 0
+        with self.transaction() as cur:
+            return self._stage_messages(cur, "escalated", due, self.enabled_channels(cur, channels))
+
+    # -- local delivery (the queue itself) -----------------------------------------------------
+    def deliver_local(self, batch_size: int = 500) -> int:
+        """Apply pending `queue` messages, one transaction per batch; return how many applied."""
+        applied = 0
+        while True:
+            with self.transaction() as cur:
+                batch = self.claim(cur, LOCAL_CHANNEL, batch_size)
+                if not batch:
+                    return applied
+                self.lock_events(cur)
+                now = utc_now()
+                for message in batch:
+                    decision = json.loads(message["payload"])
+                    if message["kind"] == "assigned":
+                        self._apply_assigned(cur, decision, now)
+                    elif message["kind"] == "escalated":
+                        self._apply_escalated(cur, decision, message["recipient_id"], now)
+                    self.record(cur, message["message_id"], LOCAL_CHANNEL, "delivered", now=now)
+                self._mark_superseded(cur, now)
+                applied += len(batch)
+            fault_point("export_after_batch")
+
+    def _apply_assigned(self, cur: Cursor, d: Mapping[str, Any], now: str) -> None:
+        inserted = cur.execute(
+            """
+            insert into queue_items (
+                decision_id, decision_version, owner_id, decision_type, priority,
+                value_at_stake, due_by, reason, signal_at, payload, enqueued_at, updated_at
+            ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            on conflict (decision_id, decision_version) do nothing
+            """,
+            (
+                d["decision_id"],
+                int(d["decision_version"]),
+                *(_text(d.get(col)) for col in QUEUE_COLUMNS[2:5]),
+                d.get("value_at_stake"),
+                *(_text(d.get(col)) for col in QUEUE_COLUMNS[6:]),
+                json.dumps(d, default=str, sort_keys=True),
+                now,
+                now,
+            ),
+        )
+        if inserted:
+            self._system_event(cur, "assigned", d, f"queued for {d['owner_id']}", now)
+
+    def _apply_escalated(self, cur: Cursor, d: Mapping[str, Any], to: str, now: str) -> None:
+        updated = cur.execute(
+            """
+            update queue_items set escalated_to = ?, escalated_at = ?, updated_at = ?
+            where decision_id = ? and decision_version = ? and escalated_to is null
+            """,
+            (to, now, now, d["decision_id"], int(d["decision_version"])),
+        )
+        if updated:
+            reason = f"SLA breached: escalated from {d['owner_id']} to {to}"
+            self._system_event(cur, "escalated", d, reason, now)
+
+    @staticmethod
+    def _system_event(
+        cur: Cursor, event_type: str, d: Mapping[str, Any], reason: str, now: str
+    ) -> None:
+        cur.execute(
+            """
+            insert into queue_events (
+                event_id, decision_id, decision_version, event_type, actor_id, occurred_at, reason
+            ) values (?, ?, ?, ?, ?, ?, ?)
+            on conflict (event_id) do nothing
+            """,
+            (
+                message_id(event_type, d),
+                d["decision_id"],
+                int(d["decision_version"]),
+                event_type,
+                SYSTEM_ACTOR,
+                now,
+                reason,
+            ),
+        )
+
+    # -- the ledger ----------------------------------------------------------------------------
+    def claim(self, cur: Cursor, channel: str, limit: int) -> list[dict[str, Any]]:
+        """Pending messages of a channel, oldest first; on PostgreSQL locked for this transaction
+        and skipped by every other claimer (FOR UPDATE SKIP LOCKED)."""
+        return cur.all(
+            f"""
+            select outbox.message_id, outbox.kind, outbox.decision_id, outbox.decision_version,
+                   outbox.recipient_id, outbox.payload, deliveries.attempts
+            from deliveries
+            inner join outbox on outbox.message_id = deliveries.message_id
+            where deliveries.channel = ? and deliveries.status = 'pending'
+            order by outbox.created_at, outbox.message_id
+            limit ?
+            {self.dialect.skip_locked}
+            """,
+            (channel, limit),
+        )
+
+    def record(
+        self,
+        cur: Cursor,
+        msg_id: str,
+        channel: str,
+        status: str,
+        *,
+        attempts: int = 1,
+        http_status: int | None = None,
+        last_error: str | None = None,
+        first_attempt_at: str | None = None,
+        now: str | None = None,
+    ) -> None:
+        """Write a delivery outcome to the ledger: attempts add up, status is the latest."""
+        now = now or utc_now()
+        cur.execute(
+            """
+            update deliveries set
+                status = ?,
+                attempts = attempts + ?,
+                http_status = ?,
+                last_error = ?,
+                first_attempt_at = coalesce(first_attempt_at, ?),
+                last_attempt_at = ?,
+                delivered_at = case when ? = 'delivered' then ? else delivered_at end
+            where message_id = ? and channel = ?
+            """,
+            (
+                status,
+                attempts,
+                http_status,
+                last_error,
+                first_attempt_at or now,
+                now,
+                status,
+                now,
+                msg_id,
+                channel,
+            ),
+        )
+
+    def record_attempt(
+        self,
+        msg_id: str,
+        channel: str,
+        http_status: int | None,
+        error: str | None,
+        at: str | None = None,
+    ) -> None:
+        """One transport attempt, in its own transaction: the attempt log gets a row and the ledger
+        row counts it, so an attempt is on record even if the process dies right after it."""
+        at = at or utc_now()
+        with self.transaction() as cur:
+            cur.execute(
+                """
+                insert into delivery_attempts (
+                    message_id, channel, attempt, attempted_at, http_status, error
+                ) values (?, ?, (
+                    select coalesce(max(attempt), 0) + 1 from delivery_attempts
+                    where message_id = ? and channel = ?
+                ), ?, ?, ?)
+                """,
+                (msg_id, channel, msg_id, channel, at, http_status, error),
+            )
+            cur.execute(
+                """
+                update deliveries set attempts = attempts + 1, http_status = ?, last_error = ?,
+                    first_attempt_at = coalesce(first_attempt_at, ?), last_attempt_at = ?
+                where message_id = ? and channel = ?
+                """,
+                (http_status, error, at, at, msg_id, channel),
+            )
+
+    def disable_channel(self, cur: Cursor, channel: str, reason: str) -> None:
+        cur.execute(
+            "update channels set disabled_at = ?, disabled_reason = ? where channel = ?",
+            (utc_now(), reason, channel),
+        )
+
+    def deliveries(self, channel: str | None = None) -> list[dict[str, Any]]:
+        with self.reading() as cur:
+            if cur is None:
+                return []
+            return cur.all(
+                "select * from deliveries where (cast(? as text) is null or channel = ?) "
+                "order by message_id, channel",
+                (channel, channel),
+            )
+
+    def channels(self) -> list[dict[str, Any]]:
+        with self.reading() as cur:
+            return [] if cur is None else cur.all("select * from channels order by channel")
+
+    # -- reconciliation ------------------------------------------------------------------------
+    def reconcile(
+        self, decisions: Iterable[Mapping[str, Any]], channels: Iterable[str] = ()
+    ) -> ReconcileResult:
+        """Compare the mart with the queue and the ledger; re-queue what is missing.
+
+        - an open mart decision whose version is not in the queue: staged again if the outbox
+          lacks it, its `queue` ledger row reset to pending if the ledger claims it was delivered;
+        - a `queue` ledger row marked delivered whose queue row is missing: reset to pending;
+        - a queue row whose ledger row is not delivered: the ledger is corrected (the queue is the
+          effect; it is what counts).
+        Call `deliver_local` afterwards to apply what was re-queued.
+        """
+        rows = [d for d in decisions if queue_status(d) == "open"]
+        with self.transaction() as cur:
+            queued = {
+                (r["decision_id"], int(r["decision_version"]))
+                for r in cur.all("select decision_id, decision_version from queue_items")
+            }
+            missing = [
+                d for d in rows if (d["decision_id"], int(d["decision_version"])) not in queued
+            ]
+            active = self.enabled_channels(cur, channels)
+            self._stage_messages(
+                cur, "assigned", [(d, str(d["owner_id"])) for d in missing], active
+            )
+            reset = cur.execute(
+                """
+                update deliveries set status = 'pending',
+                    last_error = 'reconciliation: delivered in the ledger but not in the queue'
+                where channel = ? and status = 'delivered' and message_id in (
+                    select outbox.message_id from outbox
+                    where outbox.kind = 'assigned' and not exists (
+                        select 1 from queue_items
+                        where queue_items.decision_id = outbox.decision_id
+                          and queue_items.decision_version = outbox.decision_version
+                    )
+                )
+                """,
+                (LOCAL_CHANNEL,),
+            )
+            fixed = cur.execute(
+                """
+                update deliveries set status = 'delivered', delivered_at = coalesce(delivered_at, ?),
+                    last_error = 'reconciliation: in the queue but not delivered in the ledger'
+                where channel = ? and status != 'delivered' and message_id in (
+                    select outbox.message_id from outbox
+                    inner join queue_items
+                        on queue_items.decision_id = outbox.decision_id
+                        and queue_items.decision_version = outbox.decision_version
+                    where outbox.kind = 'assigned'
+                )
+                """,
+                (utc_now(), LOCAL_CHANNEL),
+            )
+            counts = cur.one(
+                """
+                select
+                    coalesce(sum(case when status = 'pending' then 1 else 0 end), 0) as pending,
+                    coalesce(sum(case when status = 'dead_letter' then 1 else 0 end), 0) as dead
+                from deliveries
+                where channel not in (select channel from channels where disabled_at is not null)
+                """
+            )
+        return ReconcileResult(
+            expected=len(rows),
+            missing_requeued=len(missing),
+            ledger_fixed=reset + fixed,
+            pending=int(counts["pending"]) if counts else 0,
+            dead_letter=int(counts["dead"]) if counts else 0,
+        )
+
+    # -- the compatibility path: stage + deliver locally ---------------------------------------
+    def enqueue(self, decisions: Iterable[Mapping[str, Any]]) -> ExportResult:
+        """Queue every open decision version not yet queued (with an 'assigned' event each) and
+        mark versions superseded, withdrawn or closed as the mart says."""
+        rows = list(decisions)
+        before = self.status_counts()
+        staged = self.stage(rows)
+        self.deliver_local()
+        after = self.status_counts()
+        return ExportResult(
+            offered=len(rows),
+            inserted=sum(after.values()) - sum(before.values()),
+            superseded=after.get("superseded", 0) - before.get("superseded", 0),
+            closed=staged.closed,
+        )
+
+    def record_escalations(self, decisions: Iterable[Mapping[str, Any]]) -> int:
+        """Stage and deliver escalations to the escalation owners' queues; return how many."""
+        staged = self.stage_escalations(decisions)
+        if staged:
+            self.deliver_local()
+        return staged
+
+    # -- owners' events ------------------------------------------------------------------------
+    def apply_action(
+        self,
+        decision_id: str,
+        decide: Callable[[dict[str, Any] | None, list[dict[str, Any]]], Mapping[str, Any]],
+    ) -> dict[str, Any]:
+        """Append one owner's event, decided on the state it sees, in one write transaction.
+
+        `decide(item, events)` gets the latest queued version of the decision (None if it is not
+        queued) and that version's events, and returns the event to append: event_type, actor_id,
+        and optionally reason, snoozed_until, occurred_at. It raises to refuse; then nothing is
+        written. The write lock (SQLite) or the row lock (PostgreSQL) is held while deciding, so
+        two owners cannot both act on the same state.
+        """
+        with self.transaction() as cur:
+            item = self._latest_item(cur, decision_id, lock=True)
+            events = self._events_for(cur, decision_id, item["decision_version"]) if item else []
+            event = decide(item, events)
+            if item is None:
+                raise LookupError(f"decision {decision_id} is not in any queue")
+            self.lock_events(cur)
+            row = {
+                "event_id": f"{event['event_type']}:{uuid.uuid4()}",
+                "decision_id": decision_id,
+                "decision_version": item["decision_version"],
+                "event_type": event["event_type"],
+                "actor_id": event["actor_id"],
+                "occurred_at": event.get("occurred_at") or utc_now(),
+                "reason": event.get("reason"),
+                "snoozed_until": event.get("snoozed_until"),
+            }
+            cur.execute(
+                """
+                insert into queue_events (
+                    event_id, decision_id, decision_version, event_type, actor_id, occurred_at,
+                    reason, snoozed_until
+                ) values (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                tuple(row.values()),
+            )
+            return row
+
+    def _latest_item(
+        self, cur: Cursor, decision_id: str, lock: bool = False
+    ) -> dict[str, Any] | None:
+        suffix = " for update" if lock and self.dialect.name == "postgres" else ""
+        item = cur.one(
+            "select * from queue_items where decision_id = ? "
+            "order by decision_version desc limit 1" + suffix,
+            (decision_id,),
+        )
+        if item is not None:
+            item["decision"] = json.loads(item.pop("payload"))
+        return item
+
+    @staticmethod
+    def _events_for(cur: Cursor, decision_id: str, version: int) -> list[dict[str, Any]]:
+        return cur.all(
+            """
+            select * from queue_events where decision_id = ? and decision_version = ?
+            order by occurred_at, event_id
+            """,
+            (decision_id, version),
+        )
+
+    # -- reading -------------------------------------------------------------------------------
+    def item(self, decision_id: str) -> dict[str, Any] | None:
+        """The latest queued version of a decision (its fct_decisions row parsed into `decision`)."""
+        with self.reading() as cur:
+            return None if cur is None else self._latest_item(cur, decision_id)
+
+    def events_for(self, decision_id: str, decision_version: int) -> list[dict[str, Any]]:
+        """The events of one decision version, in the order the lifecycle applies them."""
+        with self.reading() as cur:
+            return [] if cur is None else self._events_for(cur, decision_id, decision_version)
+
+    def events_after(self, seq: int) -> list[dict[str, Any]]:
+        """Queue events with a sequence number above `seq`, oldest first."""
+        with self.reading() as cur:
+            if cur is None:
+                return []
+            return cur.all("select * from queue_events where seq > ? order by seq", (seq,))
+
+    def items(
+        self, owner_id: str | None = None, include_closed: bool = False
+    ) -> list[dict[str, Any]]:
+        """Queue rows of one owner (theirs, or escalated to them), or of everyone."""
+        with self.reading() as cur:
+            if cur is None:
+                return []
+            sql = (
+                "select * from queue_items "
+                "where (cast(? as text) is null or owner_id = ? or escalated_to = ?)"
+            )
+            if not include_closed:
+                sql += " and queue_status = 'open'"
+            sql += " order by owner_id, due_by, priority, decision_id, decision_version"
+            return cur.all(sql, (owner_id, owner_id, owner_id))
+
+    def count(self) -> int:
+        with self.reading() as cur:
+            if cur is None:
+                return 0
+            row = cur.one("select count(*) as n from queue_items")
+            return int(row["n"]) if row else 0
+
+    def status_counts(self) -> dict[str, int]:
+        """Queue rows per queue_status."""
+        with self.reading() as cur:
+            if cur is None:
+                return {}
+            rows = cur.all(
+                "select queue_status, count(*) as n from queue_items group by queue_status"
+            )
+            return {r["queue_status"]: int(r["n"]) for r in rows}
+
+    def owner_summary(self) -> list[dict[str, Any]]:
+        """Open decisions and value at stake per owner, largest value first."""
+        with self.reading() as cur:
+            if cur is None:
+                return []
+            types = self.dialect.group_concat.format(col="decision_type")
+            return cur.all(
+                f"""
+                select owner_id,
+                       count(*) as open_decisions,
+                       round(cast(coalesce(sum(value_at_stake), 0) as numeric), 2) as value_at_stake,
+                       {types} as decision_types
+                from queue_items where queue_status = 'open'
+                group by owner_id order by value_at_stake desc, owner_id
+                """
+            )
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    """Rows look the same on both backends: timestamps as ISO text (UTC, 'Z'), numbers as float."""
+    for key, value in row.items():
+        if isinstance(value, datetime):
+            if value.tzinfo is not None:
+                value = value.astimezone(UTC).replace(tzinfo=None)
+            row[key] = value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        elif type(value).__name__ == "Decimal":
+            row[key] = float(value)
+    return row
