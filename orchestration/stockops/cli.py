@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -129,6 +130,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------------------------- queue
+EXIT_REFUSED = 3
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def cmd_queue_list(args: argparse.Namespace) -> int:
     from stockops.queue.sqlite_store import SqliteQueueStore
 
@@ -154,6 +162,177 @@ def cmd_queue_list(args: argparse.Namespace) -> int:
         ],
     )
     return 0
+
+
+SHOW_FIELDS = (
+    "decision_type",
+    "subject_key",
+    "sku_id",
+    "location_id",
+    "supplier_id",
+    "constraint_id",
+    "recommended_qty",
+    "value_at_stake",
+    "priority",
+    "owner_id",
+    "escalation_owner_id",
+    "approver_role",
+    "reason",
+    "signal_at",
+    "queued_at",
+    "due_by",
+    "ack_due_at",
+    "resolve_due_at",
+)
+
+
+def cmd_queue_show(args: argparse.Namespace) -> int:
+    from stockops.queue import actions
+    from stockops.queue.sqlite_store import SqliteQueueStore
+
+    cfg = settings.load(warehouse_dir=args.warehouse)
+    store = SqliteQueueStore(cfg.queue_path)
+    item = store.item(args.decision_id)
+    if item is None:
+        print(
+            f"stockops: decision {actions.display(args.decision_id)} is not in any queue "
+            f"({cfg.queue_path})",
+            file=sys.stderr,
+        )
+        return 2
+    events = store.events_for(args.decision_id, item["decision_version"])
+    policy = actions.load_policy(cfg.project_dir / "seeds")
+    now = _now()
+    lifecycle = actions.replay(events, policy.transitions)
+    state = lifecycle.at(now)
+    fields = actions.decision_fields(item)
+    approvers = sorted(
+        policy.approver_roles(str(fields.get("decision_type") or ""), fields.get("value_at_stake"))
+    )
+    shown = {
+        "decision_id": item["decision_id"],
+        "decision_version": item["decision_version"],
+        "queue_status": item.get("queue_status"),
+        "state": state,
+        "snoozed_until": (
+            actions.format_timestamp(lifecycle.snoozed_until)
+            if state == "snoozed" and lifecycle.snoozed_until
+            else None
+        ),
+        "approver_role": fields.get("approver_role"),
+        "approver_roles": approvers,
+        "next_actions": actions.next_actions(item, events, policy, now),
+        "decision": fields,
+        "events": [
+            {
+                k: e.get(k)
+                for k in (
+                    "occurred_at",
+                    "event_type",
+                    "actor_id",
+                    "reason",
+                    "snoozed_until",
+                    "event_id",
+                )
+            }
+            for e in sorted(events, key=actions.event_order)
+        ],
+    }
+    if args.format == "json":
+        print(json.dumps(shown, indent=2, default=str))
+        return 0
+    out = sys.stdout
+    print(f"decision {item['decision_id']} v{item['decision_version']}", file=out)
+    head = [
+        ("state", state + (f" until {shown['snoozed_until']}" if shown["snoozed_until"] else "")),
+        ("queue_status", item.get("queue_status")),
+        *((name, fields.get(name)) for name in SHOW_FIELDS),
+        ("may approve", ", ".join(approvers) or fields.get("approver_role")),
+        ("next actions", ", ".join(shown["next_actions"]) or "none"),
+    ]
+    width = max(len(name) for name, _ in head)
+    for name, value in head:
+        if value is not None and value != "":
+            print(f"  {name:<{width}}  {_cell(value)}", file=out)
+    inputs = fields.get("inputs")
+    if isinstance(inputs, str):
+        try:
+            inputs = json.loads(inputs)
+        except ValueError:
+            pass
+    if inputs:
+        print("\ninputs", file=out)
+        if isinstance(inputs, dict):
+            for key, value in inputs.items():
+                print(f"  {key}: {_cell(value)}", file=out)
+        else:
+            print(f"  {inputs}", file=out)
+    print("\nevents", file=out)
+    if shown["events"]:
+        print_table(
+            shown["events"], ["occurred_at", "event_type", "actor_id", "reason", "snoozed_until"]
+        )
+    else:
+        print("  (none)", file=out)
+    return 0
+
+
+def cmd_queue_action(args: argparse.Namespace) -> int:
+    from stockops.queue import actions
+    from stockops.queue.sqlite_store import SqliteQueueStore
+
+    action = args.queue_command
+    actor = args.actor
+    if not actor:
+        print(f"stockops: {action} needs --actor (or STOCKOPS_ACTOR)", file=sys.stderr)
+        return 2
+    cfg = settings.load(warehouse_dir=args.warehouse)
+    policy = actions.load_policy(cfg.project_dir / "seeds")
+    until = getattr(args, "until", None)
+    now = _now()
+    store = SqliteQueueStore(cfg.queue_path)
+    if not cfg.queue_path.exists():
+        print(
+            f"stockops: decision {actions.display(args.decision_id)} is not in any queue "
+            f"({cfg.queue_path} does not exist)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        event = store.apply_action(
+            args.decision_id,
+            lambda item, events: actions.decide(
+                action,
+                item,
+                events,
+                actor,
+                args.reason,
+                until,
+                policy,
+                now,
+                decision_id=args.decision_id,
+            ),
+        )
+    except actions.ActionRefused as refused:
+        print(f"stockops: refused: {refused}", file=sys.stderr)
+        return EXIT_REFUSED
+    except LookupError as missing:
+        print(f"stockops: {missing}", file=sys.stderr)
+        return 2
+    print(
+        f"{event['event_type']} {event['decision_id']} v{event['decision_version']} as {actor}"
+        + (f" until {event['snoozed_until']}" if event.get("snoozed_until") else "")
+    )
+    return 0
+
+
+def _until(text: str) -> datetime:
+    from stockops.queue.actions import parse_until
+
+    try:
+        return parse_until(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 # -------------------------------------------------------------------------------------------- main
@@ -195,6 +374,43 @@ def build_parser() -> argparse.ArgumentParser:
     qlist.add_argument("--format", choices=["table", "json"], default="table")
     qlist.add_argument("--warehouse", help="warehouse directory")
     qlist.set_defaults(func=cmd_queue_list)
+
+    qshow = qsub.add_parser(
+        "show", help="one decision: its fields, lifecycle state, events and who may approve it"
+    )
+    qshow.add_argument("decision_id")
+    qshow.add_argument("--format", choices=["table", "json"], default="table")
+    qshow.add_argument("--warehouse", help="warehouse directory")
+    qshow.set_defaults(func=cmd_queue_show)
+
+    action_help = {
+        "ack": "acknowledge a decision (owner, escalation owner or approver)",
+        "approve": "approve a decision (an approver role for its type and value)",
+        "reject": "reject a decision (an approver role; --reason required)",
+        "snooze": "snooze a decision until a date at most 30 days ahead (pauses the SLA clock)",
+        "execute": "record that an approved decision was carried out",
+        "reverse": "reverse an executed decision (an approver role; --reason required)",
+    }
+    for action, help_text in action_help.items():
+        act = qsub.add_parser(action, help=help_text)
+        act.add_argument("decision_id")
+        act.add_argument(
+            "--actor",
+            default=os.environ.get("STOCKOPS_ACTOR") or None,
+            help="who acts (default $STOCKOPS_ACTOR)",
+        )
+        act.add_argument(
+            "--reason", required=action in ("reject", "reverse"), help="why (kept on the event)"
+        )
+        if action == "snooze":
+            act.add_argument(
+                "--until",
+                required=True,
+                type=_until,
+                help="ISO date or datetime, UTC; in the future and at most 30 days ahead",
+            )
+        act.add_argument("--warehouse", help="warehouse directory")
+        act.set_defaults(func=cmd_queue_action)
     return parser
 
 
