@@ -117,11 +117,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"  - {failure}", file=sys.stderr)
         return 1
 
-    from stockops.queue.sqlite_store import SqliteQueueStore
+    from stockops.queue.backends import open_store
 
-    store = SqliteQueueStore(cfg.queue_path)
+    store = open_store(cfg.queue_path)
     summary = store.owner_summary()
-    print(f"\nrun {outcome.run_id} succeeded in {elapsed:.1f}s; queue {cfg.queue_path}")
+    print(f"\nrun {outcome.run_id} succeeded in {elapsed:.1f}s; queue {store.location}")
     print(
         f"{outcome.queue_inserted} new decision versions queued, {store.count()} queue rows in all\n"
     )
@@ -138,15 +138,16 @@ def _now() -> datetime:
 
 
 def cmd_queue_list(args: argparse.Namespace) -> int:
-    from stockops.queue.sqlite_store import SqliteQueueStore
+    from stockops.queue.backends import open_store
 
     cfg = settings.load(warehouse_dir=args.warehouse)
-    items = SqliteQueueStore(cfg.queue_path).items(owner_id=args.owner, include_closed=args.all)
+    store = open_store(cfg.queue_path)
+    items = store.items(owner_id=args.owner, include_closed=args.all)
     if args.format == "json":
         print(json.dumps(items, indent=2, default=str))
         return 0
     if not items:
-        print(f"no {'' if args.all else 'open '}decisions in {cfg.queue_path}")
+        print(f"no {'' if args.all else 'open '}decisions in {store.location}")
         return 0
     print_table(
         items,
@@ -188,15 +189,15 @@ SHOW_FIELDS = (
 
 def cmd_queue_show(args: argparse.Namespace) -> int:
     from stockops.queue import actions
-    from stockops.queue.sqlite_store import SqliteQueueStore
+    from stockops.queue.backends import open_store
 
     cfg = settings.load(warehouse_dir=args.warehouse)
-    store = SqliteQueueStore(cfg.queue_path)
+    store = open_store(cfg.queue_path)
     item = store.item(args.decision_id)
     if item is None:
         print(
             f"stockops: decision {actions.display(args.decision_id)} is not in any queue "
-            f"({cfg.queue_path})",
+            f"({store.location})",
             file=sys.stderr,
         )
         return 2
@@ -279,7 +280,7 @@ def cmd_queue_show(args: argparse.Namespace) -> int:
 
 def cmd_queue_action(args: argparse.Namespace) -> int:
     from stockops.queue import actions
-    from stockops.queue.sqlite_store import SqliteQueueStore
+    from stockops.queue.backends import open_store
 
     action = args.queue_command
     actor = args.actor
@@ -290,11 +291,11 @@ def cmd_queue_action(args: argparse.Namespace) -> int:
     policy = actions.load_policy(cfg.project_dir / "seeds")
     until = getattr(args, "until", None)
     now = _now()
-    store = SqliteQueueStore(cfg.queue_path)
-    if not cfg.queue_path.exists():
+    store = open_store(cfg.queue_path)
+    if store.item(args.decision_id) is None:
         print(
             f"stockops: decision {actions.display(args.decision_id)} is not in any queue "
-            f"({cfg.queue_path} does not exist)",
+            f"({store.location})",
             file=sys.stderr,
         )
         return 2
@@ -323,6 +324,38 @@ def cmd_queue_action(args: argparse.Namespace) -> int:
         f"{event['event_type']} {event['decision_id']} v{event['decision_version']} as {actor}"
         + (f" until {event['snoozed_until']}" if event.get("snoozed_until") else "")
     )
+    return 0
+
+
+def cmd_queue_export(args: argparse.Namespace) -> int:
+    from stockops.queue.backends import open_store, webhook_endpoint
+    from stockops.queue.export import run_export
+    from stockops.warehouse import read_decisions
+
+    cfg = settings.load(warehouse_dir=args.warehouse)
+    if not cfg.duckdb_path.exists():
+        raise FileNotFoundError(f"no warehouse at {cfg.duckdb_path}: run `stockops run` first")
+    decisions = read_decisions(cfg.duckdb_path)
+    store = open_store(cfg.queue_path)
+    report = run_export(store, decisions, webhook_endpoint(), log=_progress)
+    if args.format == "json":
+        print(json.dumps(report.as_dict(), indent=2, default=str))
+        return 0
+    rec = report.reconcile
+    print(
+        f"{store.location}: {report.offered} decisions offered, {report.staged} newly staged, "
+        f"{report.queued} queue messages applied, {report.escalations} escalations, "
+        f"{report.superseded} superseded, {report.closed} withdrawn or closed "
+        f"in {report.seconds:.2f}s"
+    )
+    if report.webhook:
+        print("webhook: " + ", ".join(f"{k} {v}" for k, v in report.webhook.items()))
+    if rec is not None:
+        print(
+            f"reconciled: {rec.expected} open decisions, {rec.missing_requeued} re-queued, "
+            f"{rec.ledger_fixed} ledger rows corrected, {rec.pending} pending, "
+            f"{rec.dead_letter} dead-lettered"
+        )
     return 0
 
 
@@ -411,6 +444,14 @@ def build_parser() -> argparse.ArgumentParser:
             )
         act.add_argument("--warehouse", help="warehouse directory")
         act.set_defaults(func=cmd_queue_action)
+    qexport = qsub.add_parser(
+        "export",
+        help="deliver the warehouse's current decisions again: stage, deliver, escalate, "
+        "reconcile (what every run does; use it after fixing a webhook endpoint)",
+    )
+    qexport.add_argument("--warehouse", help="warehouse directory")
+    qexport.add_argument("--format", choices=["table", "json"], default="table")
+    qexport.set_defaults(func=cmd_queue_export)
     return parser
 
 
@@ -418,7 +459,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, ConnectionError) as exc:
         print(f"stockops: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -4,8 +4,9 @@ import dagster as dg
 
 from stockops import settings
 from stockops.dbt_assets import model_key
+from stockops.queue.backends import open_store, webhook_endpoint
 from stockops.queue.event_snapshot import snapshot_events
-from stockops.queue.sqlite_store import SqliteQueueStore
+from stockops.queue.export import run_export
 from stockops.warehouse import read_decisions
 
 
@@ -14,30 +15,39 @@ from stockops.warehouse import read_decisions
     group_name="queues",
     kinds={"sqlite"},
     description=(
-        "Owner queues: every decision version of fct_decisions, once, "
-        "keyed on (decision_id, decision_version)."
+        "Owner queues: every open decision version of fct_decisions, delivered once through an "
+        "outbox and a delivery ledger, keyed on (decision_id, decision_version); escalations go "
+        "to the escalation owner's queue; reconciled with the mart after every export."
     ),
 )
 def owner_queue(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     cfg = settings.load()
     decisions = read_decisions(cfg.duckdb_path)
-    store = SqliteQueueStore(cfg.queue_path)
-    result = store.enqueue(decisions)
-    escalated = store.record_escalations(decisions)
+    store = open_store(cfg.queue_path)
+    report = run_export(store, decisions, webhook_endpoint(), log=context.log.warning)
     landed_events = snapshot_events(store, cfg.landing_dir)
+    rec = report.reconcile
     context.log.info(
-        f"queue {cfg.queue_path}: {result.inserted} new of {result.offered} decision versions, "
-        f"{result.superseded} superseded, {result.closed} withdrawn or closed, {escalated} escalated; "
-        f"{landed_events} events landed for the next build"
+        f"queue {store.location}: {report.staged} new of {report.offered} decision versions, "
+        f"{report.queued} messages applied, {report.superseded} superseded, "
+        f"{report.closed} withdrawn or closed, {report.escalations} escalated "
+        f"in {report.seconds:.2f}s; {landed_events} events landed for the next build"
     )
     return dg.MaterializeResult(
         metadata={
-            "queue_path": dg.MetadataValue.path(str(cfg.queue_path)),
-            "decisions_offered": result.offered,
-            "versions_inserted": result.inserted,
-            "versions_superseded": result.superseded,
-            "versions_withdrawn_or_closed": result.closed,
-            "decisions_escalated": escalated,
+            "queue": store.location,
+            "decisions_offered": report.offered,
+            "versions_inserted": report.staged,
+            "messages_applied": report.queued,
+            "versions_superseded": report.superseded,
+            "versions_withdrawn_or_closed": report.closed,
+            "decisions_escalated": report.escalations,
+            "reconcile_missing_requeued": rec.missing_requeued if rec else 0,
+            "reconcile_ledger_fixed": rec.ledger_fixed if rec else 0,
+            "deliveries_pending": rec.pending if rec else 0,
+            "deliveries_dead_letter": rec.dead_letter if rec else 0,
+            "webhook": dg.MetadataValue.json(report.webhook or {}),
+            "export_seconds": round(report.seconds, 3),
             "events_landed": landed_events,
             "queue_rows": store.count(),
         }

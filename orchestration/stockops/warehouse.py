@@ -11,7 +11,15 @@ import duckdb
 
 def read_decisions(duckdb_path: Path) -> list[dict[str, Any]]:
     """Every row of marts.fct_decisions as plain dicts, `inputs` parsed from JSON."""
-    con = duckdb.connect(str(duckdb_path), read_only=True)
+    try:
+        con = duckdb.connect(str(duckdb_path), read_only=True)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise ConnectionError(
+                f"the warehouse {duckdb_path} is being written by a run; try again when it ends "
+                "(readers use the published Parquet marts instead)"
+            ) from None
+        raise
     try:
         cur = con.execute("select * from marts.fct_decisions order by decision_id")
         columns = [d[0] for d in cur.description]

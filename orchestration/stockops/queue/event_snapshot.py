@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from stockops.queue.sqlite_store import SqliteQueueStore
+from stockops.queue.store import QueueStore
 from stockops.settings import EVENTS_TABLE
 
 SNAPSHOT_FILE = re.compile(r"^events-(\d{12})-(\d{12})\.parquet$")
@@ -35,7 +35,7 @@ def _timestamp(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
 
 
-def snapshot_events(store: SqliteQueueStore, landing_dir: Path) -> int:
+def snapshot_events(store: QueueStore, landing_dir: Path) -> int:
     """Land every queue event not landed yet as one Parquet file; return how many."""
     events_dir = landing_dir / EVENTS_TABLE
     events = store.events_after(exported_through(events_dir))

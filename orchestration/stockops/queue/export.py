@@ -1,0 +1,232 @@
+"""The export after each build: stage, deliver, escalate, reconcile (DESIGN §6).
+
+Also runnable on its own for the crash tests and for operators re-driving delivery:
+`python -m stockops.queue.export --decisions FILE.parquet` (rows shaped like fct_decisions) or
+`stockops queue export` (reads fct_decisions from the warehouse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from stockops.queue.store import LOCAL_CHANNEL, QueueStore, ReconcileResult, utc_now
+
+WEBHOOK_CHANNEL = "webhook"
+
+
+@dataclass
+class ExportReport:
+    offered: int = 0
+    staged: int = 0
+    queued: int = 0  # messages applied to the queue in this export (assigned + escalated)
+    superseded: int = 0
+    closed: int = 0
+    escalations: int = 0
+    webhook: dict[str, int] = field(default_factory=dict)
+    reconcile: ReconcileResult | None = None
+    requeued: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["reconcile"] = asdict(self.reconcile) if self.reconcile else None
+        return out
+
+
+def export_batch_size() -> int:
+    text = os.environ.get("STOCKOPS_EXPORT_BATCH_SIZE", "500")
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(
+            f"STOCKOPS_EXPORT_BATCH_SIZE must be a positive integer, got {text!r}"
+        ) from None
+    if value <= 0:
+        raise ValueError(f"STOCKOPS_EXPORT_BATCH_SIZE must be a positive integer, got {text!r}")
+    return value
+
+
+def run_export(
+    store: QueueStore,
+    decisions: Sequence[Mapping[str, Any]],
+    webhook: Any | None = None,
+    batch_size: int | None = None,
+    log: Callable[[str], None] | None = None,
+) -> ExportReport:
+    """Everything the export does, in an order that survives a crash at any point: a re-run
+    picks up staged-but-undelivered messages from the ledger and never applies one twice."""
+    started = time.monotonic()
+    batch = batch_size or export_batch_size()
+    channels = [WEBHOOK_CHANNEL] if webhook is not None else []
+    if webhook is not None:
+        store.register_channel(WEBHOOK_CHANNEL, webhook.url)
+    report = ExportReport(offered=len(decisions))
+    before = store.status_counts()
+
+    staged = store.stage(decisions, channels)
+    report.staged, report.closed = staged.staged, staged.closed
+    report.escalations = store.stage_escalations(decisions, channels)
+    report.queued = store.deliver_local(batch)
+
+    report.reconcile = store.reconcile(decisions, channels)
+    if report.reconcile.missing_requeued or report.reconcile.ledger_fixed:
+        report.requeued = store.deliver_local(batch)
+        if log:
+            log(
+                f"reconciliation re-queued {report.reconcile.missing_requeued} missing decisions "
+                f"and corrected {report.reconcile.ledger_fixed} ledger rows"
+            )
+        report.reconcile = store.reconcile(decisions, channels)
+    if webhook is not None:
+        report.webhook = deliver_webhooks(store, webhook, log=log)
+    after = store.status_counts()
+    report.superseded = after.get("superseded", 0) - before.get("superseded", 0)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def deliver_webhooks(
+    store: QueueStore,
+    endpoint: Any,
+    sender: Any | None = None,
+    log: Callable[[str], None] | None = None,
+) -> dict[str, int]:
+    """Send every pending webhook message; the ledger records each attempt and the outcome.
+
+    PostgreSQL: each message is claimed with FOR UPDATE SKIP LOCKED in a transaction held
+    across its send, so concurrent exporters never send the same message at the same time.
+    SQLite: one exporter at a time (a file lock); sends happen outside write transactions so
+    owners' actions are never blocked by a slow endpoint.
+    A crash between the send and the ledger write leaves the message pending: it is sent again
+    with the same message id, and the receiver applies it once.
+    """
+    from stockops.queue.webhook import WebhookSender
+
+    counts = {"delivered": 0, "dead_letter": 0, "disabled": 0}
+    own_sender = sender is None
+    sender = sender or WebhookSender(endpoint)
+    try:
+        with store.delivery_lock():
+            while True:
+                if store.dialect.name == "postgres":
+                    with store.transaction() as cur:
+                        claimed = store.claim(cur, WEBHOOK_CHANNEL, 1)
+                        if not claimed:
+                            break
+                        status = _send_one(store, sender, claimed[0], cur)
+                else:
+                    with store.reading() as cur:
+                        claimed = store.claim(cur, WEBHOOK_CHANNEL, 1) if cur else []
+                    if not claimed:
+                        break
+                    status = _send_one(store, sender, claimed[0], None)
+                counts[status] += 1
+                if status == "disabled":
+                    if log:
+                        log(
+                            f"webhook endpoint answered 410 Gone: channel disabled ({endpoint.url})"
+                        )
+                    break
+    finally:
+        if own_sender:
+            sender.close()
+    return counts
+
+
+def webhook_body(message: Mapping[str, Any]) -> str:
+    """The message body: the same bytes on every retry of a message."""
+    return json.dumps(
+        {
+            "type": f"decision.{message['kind']}",
+            "message_id": message["message_id"],
+            "recipient_id": message["recipient_id"],
+            "decision": json.loads(message["payload"]),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+
+
+def _send_one(store: QueueStore, sender: Any, message: Mapping[str, Any], cur: Any) -> str:
+    msg_id = message["message_id"]
+
+    def on_attempt(attempt: Any) -> None:
+        store.record_attempt(
+            msg_id,
+            WEBHOOK_CHANNEL,
+            getattr(attempt, "http_status", None),
+            getattr(attempt, "error", None),
+            _iso(getattr(attempt, "at", None)),
+        )
+
+    outcome = sender.send(msg_id, webhook_body(message), on_attempt=on_attempt)
+
+    def write(c: Any) -> None:
+        store.record(
+            c,
+            msg_id,
+            WEBHOOK_CHANNEL,
+            "pending" if outcome.status == "disabled" else outcome.status,
+            attempts=0,
+            http_status=outcome.http_status,
+            last_error=outcome.last_error,
+        )
+        if outcome.status == "disabled":
+            store.disable_channel(c, WEBHOOK_CHANNEL, outcome.last_error or "HTTP 410 Gone")
+
+    if cur is not None:
+        write(cur)
+    else:
+        with store.transaction() as c:
+            write(c)
+    return outcome.status
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return str(value)
+
+
+# ----------------------------------------------------------------------------- command line
+def _read_decisions_file(path: Path) -> list[dict[str, Any]]:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        cur = con.execute("select * from read_parquet(?)", [str(path)])
+        columns = [d[0] for d in cur.description]
+        return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
+    finally:
+        con.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from stockops.queue.backends import open_store, webhook_endpoint
+
+    parser = argparse.ArgumentParser(prog="python -m stockops.queue.export", description=__doc__)
+    parser.add_argument("--decisions", required=True, type=Path, help="Parquet file of decisions")
+    parser.add_argument("--queue", type=Path, help="SQLite queue file (default: the settings')")
+    args = parser.parse_args(argv)
+    decisions = _read_decisions_file(args.decisions)
+    store = open_store(queue_path=args.queue)
+    report = run_export(store, decisions, webhook_endpoint(), log=print)
+    print(json.dumps({"at": utc_now(), **report.as_dict()}, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+__all__ = ["LOCAL_CHANNEL", "WEBHOOK_CHANNEL", "ExportReport", "deliver_webhooks", "run_export"]

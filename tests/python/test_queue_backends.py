@@ -1,0 +1,107 @@
+"""Outbox, ledger, reconciliation and claiming on both queue backends (SQLite and a real PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from stockops.queue.export import run_export
+from stockops.queue.store import LOCAL_CHANNEL, QueueStore
+
+from queue_support import BACKENDS, decision, make_store
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[QueueStore]:
+    yield from make_store(request.param, tmp_path, request)
+
+
+def test_export_twice_delivers_each_version_once(store: QueueStore) -> None:
+    rows = [decision("a"), decision("b", escalate_to="head.buying")]
+    first = run_export(store, rows)
+    again = run_export(store, rows)
+    assert (first.staged, first.queued, first.escalations) == (2, 3, 1)
+    assert (again.staged, again.queued, again.escalations) == (0, 0, 0)
+    assert store.count() == 2
+    ledger = store.deliveries(LOCAL_CHANNEL)
+    assert len(ledger) == 3  # two assignments, one escalation
+    assert {(r["status"], r["attempts"]) for r in ledger} == {("delivered", 1)}
+    events = [(e["decision_id"], e["event_type"]) for e in store.events_after(0)]
+    assert sorted(events) == [("a", "assigned"), ("b", "assigned"), ("b", "escalated")]
+    assert first.reconcile is not None and first.reconcile.ok
+
+
+def test_versions_are_superseded_and_withdrawn_not_deleted(store: QueueStore) -> None:
+    run_export(store, [decision("a"), decision("b")])
+    report = run_export(store, [decision("a", 2, value=25.0), decision("b", status="withdrawn")])
+    assert (report.staged, report.superseded, report.closed) == (1, 1, 1)
+    rows = {
+        (r["decision_id"], r["decision_version"], r["queue_status"])
+        for r in store.items(include_closed=True)
+    }
+    assert rows == {("a", 1, "superseded"), ("a", 2, "open"), ("b", 1, "withdrawn")}
+
+
+def test_escalation_reaches_the_escalation_owners_queue(store: QueueStore) -> None:
+    run_export(store, [decision("a", escalate_to="head.buying"), decision("b")])
+    assert [i["decision_id"] for i in store.items(owner_id="head.buying")] == ["a"]
+    assert {i["decision_id"] for i in store.items(owner_id="buyer.ana")} == {"a", "b"}
+    [item] = store.items(owner_id="head.buying")
+    assert item["escalated_to"] == "head.buying" and item["escalated_at"]
+
+
+def test_reconciliation_requeues_what_the_queue_lost(store: QueueStore) -> None:
+    """The ledger says delivered but the queue row is gone (the 'marked synced, never sent' bug):
+    reconciliation finds exactly that row and the export puts it back, once."""
+    rows = [decision(f"d{i}") for i in range(5)]
+    run_export(store, rows)
+    with store.transaction() as cur:
+        cur.execute("delete from queue_items where decision_id = ?", ("d3",))
+        cur.execute(
+            "update deliveries set status = 'pending' where message_id = ?", ("assigned:d1:1",)
+        )
+    result = store.reconcile(rows)
+    assert (result.missing_requeued, result.ledger_fixed) == (1, 2)
+    report = run_export(store, rows)
+    assert report.reconcile is not None and report.reconcile.ok
+    assert sorted(i["decision_id"] for i in store.items()) == [f"d{i}" for i in range(5)]
+    assert {r["status"] for r in store.deliveries(LOCAL_CHANNEL)} == {"delivered"}
+
+
+def test_names_with_quotes_semicolons_and_braces_round_trip(store: QueueStore) -> None:
+    owner = "o'hara; drop table queue_items;-- {{ 7*7 }} \\ %s ?"
+    run_export(store, [decision("x", owner=owner, escalate_to=owner + " boss")])
+    [item] = store.items(owner_id=owner)
+    assert item["owner_id"] == owner
+    assert store.items(owner_id=owner + " boss")[0]["escalated_to"] == owner + " boss"
+    assert store.item("x")["decision"]["owner_id"] == owner
+    assert store.count() == 1
+
+
+def test_concurrent_deliverers_apply_each_message_once(store: QueueStore) -> None:
+    """Two deliverers drain the same outbox at once: on PostgreSQL each claims with SKIP LOCKED
+    (disjoint batches), on SQLite the write lock serialises them. Nothing applied twice."""
+    rows = [decision(f"c{i:04d}") for i in range(600)]
+    store.stage(rows)
+    applied: list[int] = []
+    errors: list[BaseException] = []
+
+    def drain() -> None:
+        try:
+            applied.append(store.deliver_local(batch_size=20))
+        except BaseException as exc:  # surfaced by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=drain) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sum(applied) == 600
+    assert store.count() == 600
+    assert len([e for e in store.events_after(0) if e["event_type"] == "assigned"]) == 600
+    assert {r["attempts"] for r in store.deliveries(LOCAL_CHANNEL)} == {1}
