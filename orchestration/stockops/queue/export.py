@@ -76,6 +76,8 @@ def run_export(
     report.staged, report.closed = staged.staged, staged.closed
     report.escalations = store.stage_escalations(decisions, channels)
     report.queued = store.deliver_local(batch)
+    if webhook is not None:
+        report.webhook = deliver_webhooks(store, webhook, log=log)
 
     report.reconcile = store.reconcile(decisions, channels)
     if report.reconcile.missing_requeued or report.reconcile.ledger_fixed:
@@ -85,9 +87,10 @@ def run_export(
                 f"reconciliation re-queued {report.reconcile.missing_requeued} missing decisions "
                 f"and corrected {report.reconcile.ledger_fixed} ledger rows"
             )
+        if webhook is not None:
+            for key, n in deliver_webhooks(store, webhook, log=log).items():
+                report.webhook[key] = report.webhook.get(key, 0) + n
         report.reconcile = store.reconcile(decisions, channels)
-    if webhook is not None:
-        report.webhook = deliver_webhooks(store, webhook, log=log)
     after = store.status_counts()
     report.superseded = after.get("superseded", 0) - before.get("superseded", 0)
     report.seconds = time.monotonic() - started
@@ -112,6 +115,8 @@ def deliver_webhooks(
     from stockops.queue.webhook import WebhookSender
 
     counts = {"delivered": 0, "dead_letter": 0, "disabled": 0}
+    if any(c["channel"] == WEBHOOK_CHANNEL and c["disabled_at"] for c in store.channels()):
+        return counts  # a 410 disabled it; a new URL enables it again (register_channel)
     own_sender = sender is None
     sender = sender or WebhookSender(endpoint)
     try:

@@ -271,11 +271,19 @@ class QueueStore:
         return [c for c in dict.fromkeys([LOCAL_CHANNEL, *channels]) if c not in disabled]
 
     def register_channel(self, channel: str, target: str) -> None:
+        """Record a delivery channel's target; a new target enables a disabled channel again."""
         with self.transaction() as cur:
             cur.execute(
                 """
                 insert into channels (channel, target) values (?, ?)
-                on conflict (channel) do update set target = excluded.target
+                on conflict (channel) do update set
+                    target = excluded.target,
+                    disabled_at = case
+                        when channels.target = excluded.target then channels.disabled_at
+                    end,
+                    disabled_reason = case
+                        when channels.target = excluded.target then channels.disabled_reason
+                    end
                 """,
                 (channel, target),
             )
