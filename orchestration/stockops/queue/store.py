@@ -383,19 +383,20 @@ class QueueStore:
                     return applied
                 self.lock_events(cur)
                 now = utc_now()
-                for message in batch:
-                    decision = json.loads(message["payload"])
-                    if message["kind"] == "assigned":
-                        self._apply_assigned(cur, decision, now)
-                    elif message["kind"] == "escalated":
-                        self._apply_escalated(cur, decision, message["recipient_id"], now)
-                    self.record(cur, message["message_id"], LOCAL_CHANNEL, "delivered", now=now)
+                self._apply_batch(cur, batch, now)
                 self._mark_superseded(cur, now)
                 applied += len(batch)
             fault_point("export_after_batch")
 
-    def _apply_assigned(self, cur: Cursor, d: Mapping[str, Any], now: str) -> None:
-        inserted = cur.execute(
+    def _apply_batch(self, cur: Cursor, batch: list[dict[str, Any]], now: str) -> None:
+        """Apply a batch of queue messages with a few bulk statements. Every statement is
+        idempotent by key (queue row, event id, escalation once), so applying a message again
+        changes nothing; the ledger rows are marked delivered in the same transaction."""
+        assigned = [json.loads(m["payload"]) for m in batch if m["kind"] == "assigned"]
+        escalated = [
+            (json.loads(m["payload"]), m["recipient_id"]) for m in batch if m["kind"] == "escalated"
+        ]
+        cur.executemany(
             """
             insert into queue_items (
                 decision_id, decision_version, owner_id, decision_type, priority,
@@ -403,52 +404,59 @@ class QueueStore:
             ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             on conflict (decision_id, decision_version) do nothing
             """,
-            (
-                d["decision_id"],
-                int(d["decision_version"]),
-                *(_text(d.get(col)) for col in QUEUE_COLUMNS[2:5]),
-                d.get("value_at_stake"),
-                *(_text(d.get(col)) for col in QUEUE_COLUMNS[6:]),
-                json.dumps(d, default=str, sort_keys=True),
-                now,
-                now,
-            ),
+            [
+                (
+                    d["decision_id"],
+                    int(d["decision_version"]),
+                    *(_text(d.get(col)) for col in QUEUE_COLUMNS[2:5]),
+                    d.get("value_at_stake"),
+                    *(_text(d.get(col)) for col in QUEUE_COLUMNS[6:]),
+                    json.dumps(d, default=str, sort_keys=True),
+                    now,
+                    now,
+                )
+                for d in assigned
+            ],
         )
-        if inserted:
-            self._system_event(cur, "assigned", d, f"queued for {d['owner_id']}", now)
-
-    def _apply_escalated(self, cur: Cursor, d: Mapping[str, Any], to: str, now: str) -> None:
-        updated = cur.execute(
+        cur.executemany(
             """
             update queue_items set escalated_to = ?, escalated_at = ?, updated_at = ?
             where decision_id = ? and decision_version = ? and escalated_to is null
             """,
-            (to, now, now, d["decision_id"], int(d["decision_version"])),
+            [(to, now, now, d["decision_id"], int(d["decision_version"])) for d, to in escalated],
         )
-        if updated:
-            reason = f"SLA breached: escalated from {d['owner_id']} to {to}"
-            self._system_event(cur, "escalated", d, reason, now)
-
-    @staticmethod
-    def _system_event(
-        cur: Cursor, event_type: str, d: Mapping[str, Any], reason: str, now: str
-    ) -> None:
-        cur.execute(
+        events = [(d, "assigned", f"queued for {d['owner_id']}") for d in assigned] + [
+            (d, "escalated", f"SLA breached: escalated from {d['owner_id']} to {to}")
+            for d, to in escalated
+        ]
+        cur.executemany(
             """
             insert into queue_events (
                 event_id, decision_id, decision_version, event_type, actor_id, occurred_at, reason
             ) values (?, ?, ?, ?, ?, ?, ?)
             on conflict (event_id) do nothing
             """,
-            (
-                message_id(event_type, d),
-                d["decision_id"],
-                int(d["decision_version"]),
-                event_type,
-                SYSTEM_ACTOR,
-                now,
-                reason,
-            ),
+            [
+                (
+                    message_id(event_type, d),
+                    d["decision_id"],
+                    int(d["decision_version"]),
+                    event_type,
+                    SYSTEM_ACTOR,
+                    now,
+                    reason,
+                )
+                for d, event_type, reason in events
+            ],
+        )
+        cur.executemany(
+            """
+            update deliveries set status = 'delivered', attempts = attempts + 1,
+                first_attempt_at = coalesce(first_attempt_at, ?), last_attempt_at = ?,
+                delivered_at = ?
+            where message_id = ? and channel = ?
+            """,
+            [(now, now, now, m["message_id"], LOCAL_CHANNEL) for m in batch],
         )
 
     # -- the ledger ----------------------------------------------------------------------------
