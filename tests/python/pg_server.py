@@ -87,7 +87,15 @@ class ThrowawayPostgres:
             "-c fsync=off -c max_connections=50"
         )
         out = self._run(
-            self.bindir / "pg_ctl", "-D", self.data, "-o", opts, "-l", self.base / "log", "-w", "start"
+            self.bindir / "pg_ctl",
+            "-D",
+            self.data,
+            "-o",
+            opts,
+            "-l",
+            self.base / "log",
+            "-w",
+            "start",
         )
         if out.returncode != 0:
             log = (self.base / "log").read_text() if (self.base / "log").exists() else ""
