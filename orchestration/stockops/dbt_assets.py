@@ -52,7 +52,21 @@ class StockopsTranslator(DagsterDbtTranslator):
 def stockops_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
+    # owners' actions since the last run land first, so this build's fct_decisions reflects them
+    landed = land_owner_events()
+    if landed:
+        context.log.info(f"landed {landed} new queue events under decision_events/ for this build")
     yield from dbt.cli(dbt_build_args(config), context=context).stream()
+
+
+def land_owner_events() -> int:
+    """Snapshot queue events not landed yet into <landing>/decision_events/ (see event_snapshot)."""
+    from stockops import settings
+    from stockops.queue.backends import open_store
+    from stockops.queue.event_snapshot import snapshot_events
+
+    cfg = settings.load()
+    return snapshot_events(open_store(cfg.queue_path), cfg.landing_dir)
 
 
 def model_key(model_name: str) -> dg.AssetKey:

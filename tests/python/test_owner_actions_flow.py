@@ -1,0 +1,68 @@
+"""Owners' answers come back: CLI actions become decision_events that the next build reads."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from stockops import cli
+from stockops.pipeline import run_build
+
+from support import use_dirs
+
+pytestmark = pytest.mark.slow
+
+
+def test_actions_reach_fct_decisions_and_time_to_action_on_the_next_run(
+    tiny_build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a copy of the built warehouse and landing, so the shared build stays as it was
+    landing = shutil.copytree(tiny_build.cfg.landing_dir, tmp_path / "landing")
+    warehouse = shutil.copytree(tiny_build.cfg.warehouse_dir, tmp_path / "warehouse")
+    cfg = use_dirs(landing, warehouse)
+    try:
+        rows = tiny_build.query(
+            "select decision_id, decision_type, owner_id from marts.fct_decisions "
+            "where is_open order by value_at_stake, decision_id"
+        )
+        replenish = next(r for r in rows if r[1] == "replenish")
+        other = next(r for r in rows if r[0] != replenish[0])
+        assert cli.main(["queue", "ack", replenish[0], "--actor", replenish[2]]) == 0
+        assert cli.main(["queue", "approve", replenish[0], "--actor", "head.buying"]) == 0
+        assert cli.main(["queue", "ack", other[0], "--actor", other[2]]) == 0
+        # refused: the owner cannot reverse what was never executed
+        assert (
+            cli.main(["queue", "reverse", replenish[0], "--actor", "head.buying", "--reason", "x"])
+            == 3
+        )
+        capsys.readouterr()
+
+        outcome = run_build()
+        assert outcome.success, outcome.failures
+        import duckdb
+
+        con = duckdb.connect(str(cfg.duckdb_path), read_only=True)
+        try:
+            status = dict(
+                con.execute(
+                    "select decision_id, status from marts.fct_decisions where decision_id in (?, ?)",
+                    [replenish[0], other[0]],
+                ).fetchall()
+            )
+            acted = con.execute(
+                "select acknowledged_at is not null, resolved_at is not null, invalid_events "
+                "from marts.fct_decisions where decision_id = ?",
+                [replenish[0]],
+            ).fetchone()
+            tta = con.execute(
+                "select sum(acknowledged), sum(resolved) from marts.fct_time_to_action"
+            ).fetchone()
+        finally:
+            con.close()
+        assert status == {replenish[0]: "approved", other[0]: "acknowledged"}
+        assert acted == (True, True, 0)  # the refused reversal was never written
+        assert tta[0] >= 2 and tta[1] >= 1
+    finally:
+        use_dirs(tiny_build.cfg.landing_dir, tiny_build.cfg.warehouse_dir)
