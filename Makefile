@@ -49,8 +49,11 @@ lint: setup
 test: setup lint
 	$(PY) -m pytest
 
+# dagster.yaml first (one run at a time; dagster dev reads it at start-up); the venv's bin on PATH
+# because dagster dev re-parses the dbt project with the `dbt` it finds there.
 dev: setup
-	$(VENV)/bin/dagster dev -m stockops.definitions -h 127.0.0.1 -p 3000
+	$(PY) -m stockops.instance
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/dagster dev -m stockops.definitions -h 127.0.0.1 -p 3000
 
 bench: setup
 	@if [ -f benchmarks/run.py ]; then $(PY) benchmarks/run.py; \

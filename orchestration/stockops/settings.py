@@ -12,6 +12,7 @@ from pathlib import Path
 
 DUCKDB_FILE_NAME = "stockops.duckdb"  # fixed: dbt-duckdb bakes the stem into the manifest
 QUEUE_FILE_NAME = "queue.sqlite"
+PUBLISHED_DIR_NAME = "published"
 
 # The ten landing tables of DESIGN §3 that a company brings, plus the owners' events.
 LANDING_TABLES = (
@@ -57,6 +58,11 @@ class Settings:
     def manifest_path(self) -> Path:
         return self.project_dir / "target" / "manifest.json"
 
+    @property
+    def published_dir(self) -> Path:
+        """Parquet copies of the marts that readers (BI tools, the CLI) use, never the DuckDB file."""
+        return self.warehouse_dir / PUBLISHED_DIR_NAME
+
     def env(self) -> dict[str, str]:
         """The environment variables that make dbt and Dagster see these paths."""
         return {
@@ -68,10 +74,14 @@ class Settings:
         }
 
     def export(self) -> Settings:
-        """Write the absolute paths into os.environ (for dbt subprocesses) and create folders."""
+        """Write the absolute paths into os.environ (for dbt subprocesses), create folders and the
+        Dagster instance's dagster.yaml (one run at a time) when it is missing."""
+        from stockops.instance import ensure_instance_config
+
         os.environ.update(self.env())
         self.warehouse_dir.mkdir(parents=True, exist_ok=True)
         self.dagster_home.mkdir(parents=True, exist_ok=True)
+        ensure_instance_config(self.dagster_home)
         return self
 
 
@@ -92,3 +102,45 @@ def load(
     else:
         dagster_home = _abs(os.environ["DAGSTER_HOME"])
     return Settings(project_dir, landing, warehouse, dagster_home)
+
+
+# ------------------------------------------------------------------------ knobs of unattended runs
+def _env_number(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+
+
+def sensor_interval_seconds() -> int:
+    """How often the landing sensor looks for new files (STOCKOPS_SENSOR_INTERVAL_SECONDS, 30)."""
+    return max(1, int(_env_number("STOCKOPS_SENSOR_INTERVAL_SECONDS", 30)))
+
+
+def sensor_settle_seconds() -> float:
+    """A landing file changed more recently than this is left for the next sensor tick, so a file
+    still being written does not start a run (STOCKOPS_SENSOR_SETTLE_SECONDS, 2)."""
+    return max(0.0, _env_number("STOCKOPS_SENSOR_SETTLE_SECONDS", 2))
+
+
+def daily_cron() -> str:
+    """Cron schedule of the daily full build (STOCKOPS_DAILY_CRON, "0 2 * * *")."""
+    return os.environ.get("STOCKOPS_DAILY_CRON", "").strip() or "0 2 * * *"
+
+
+def sweep_cron() -> str:
+    """Cron schedule of the escalation sweep (STOCKOPS_SWEEP_CRON, "0 * * * *": hourly)."""
+    return os.environ.get("STOCKOPS_SWEEP_CRON", "").strip() or "0 * * * *"
+
+
+def schedule_timezone() -> str:
+    """Time zone of the schedules' cron expressions (STOCKOPS_SCHEDULE_TIMEZONE, UTC)."""
+    return os.environ.get("STOCKOPS_SCHEDULE_TIMEZONE", "").strip() or "UTC"
+
+
+def max_median_latency_hours() -> float:
+    """Bound of the signal-to-queue latency check (STOCKOPS_MAX_MEDIAN_LATENCY_HOURS, 24)."""
+    return _env_number("STOCKOPS_MAX_MEDIAN_LATENCY_HOURS", 24)
