@@ -23,6 +23,7 @@ SWEEP_JOB_NAME = "stockops_escalation_sweep"
 
 # The lifecycle path from the owners' events to the marts that show SLAs and escalations.
 SWEEP_DBT_MODELS = (
+    "base_landing__decision_events",  # a view: rebuilt so it reads the current landing directory
     "stg_landing__decision_events",
     "int_decision_lifecycle",
     "fct_decisions",

@@ -158,6 +158,7 @@ def test_schedules_sensor_and_jobs_are_registered() -> None:
 
     sweep_keys = set(defs.resolve_job_def(SWEEP_JOB_NAME).asset_layer.selected_asset_keys)
     assert sweep_keys == {
+        model_key("base_landing__decision_events"),
         model_key("stg_landing__decision_events"),
         model_key("int_decision_lifecycle"),
         model_key("fct_decisions"),

@@ -66,3 +66,42 @@ def test_actions_reach_fct_decisions_and_time_to_action_on_the_next_run(
         assert tta[0] >= 2 and tta[1] >= 1
     finally:
         use_dirs(tiny_build.cfg.landing_dir, tiny_build.cfg.warehouse_dir)
+
+
+def test_hourly_sweep_escalates_an_overdue_decision(tiny_build, tmp_path: Path) -> None:
+    """An assignment twenty days old breaches every SLA: the sweep job (lifecycle models only, no
+    full rebuild) records the escalation and puts the decision into the escalation owner's queue."""
+    import duckdb
+
+    from stockops.queue.backends import open_store
+    from stockops.schedules import SWEEP_JOB_NAME
+
+    landing = shutil.copytree(tiny_build.cfg.landing_dir, tmp_path / "landing")
+    warehouse = shutil.copytree(tiny_build.cfg.warehouse_dir, tmp_path / "warehouse")
+    cfg = use_dirs(landing, warehouse)
+    try:
+        decision_id, version, escalation_owner = tiny_build.query(
+            "select decision_id, decision_version, escalation_owner_id from marts.fct_decisions "
+            "where is_open order by decision_id limit 1"
+        )[0]
+        # an owner-side system wrote this assignment twenty days ago (a landed events file)
+        duckdb.execute(
+            "copy (select 'assigned:backdated' as event_id, ? as decision_id, ? as decision_version, "
+            "'assigned' as event_type, 'stockops' as actor_id, "
+            "now()::timestamp - interval 20 day as occurred_at, 'backdated' as reason, "
+            "null::timestamp as snoozed_until) to ? (format parquet)",
+            [decision_id, version, str(landing / "decision_events" / "backdated.parquet")],
+        )
+        outcome = run_build(job_name=SWEEP_JOB_NAME)
+        assert outcome.success, outcome.failures
+        store = open_store(cfg.queue_path)
+        escalated = [i for i in store.items(owner_id=escalation_owner) if i["escalated_to"]]
+        assert decision_id in {i["decision_id"] for i in escalated}
+        events = [
+            e
+            for e in store.events_after(0)
+            if e["decision_id"] == decision_id and e["event_type"] == "escalated"
+        ]
+        assert len(events) == 1
+    finally:
+        use_dirs(tiny_build.cfg.landing_dir, tiny_build.cfg.warehouse_dir)
