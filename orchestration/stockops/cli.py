@@ -103,6 +103,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         for problem in report.problems:
             print(f"  - {problem}", file=sys.stderr)
         return 2
+    from stockops.warehouse import lock_holder
+
+    holder = lock_holder(cfg.duckdb_path)
+    if holder:
+        print(
+            f"stockops: another process is writing the warehouse {cfg.duckdb_path} "
+            f"({holder}); a run is in progress (e.g. started by the Dagster sensor or schedule). "
+            "Try again when it finishes.",
+            file=sys.stderr,
+        )
+        return 2
     print(f"landing   {cfg.landing_dir} ({report.file_count} files)")
     print(f"warehouse {cfg.duckdb_path}")
 

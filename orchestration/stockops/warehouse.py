@@ -30,3 +30,19 @@ def read_decisions(duckdb_path: Path) -> list[dict[str, Any]]:
         if isinstance(row.get("inputs"), str):
             row["inputs"] = json.loads(row["inputs"])
     return rows
+
+
+def lock_holder(duckdb_path: Path) -> str | None:
+    """DuckDB's one-line description of the process holding the warehouse open for writing, or
+    None when nobody does (DuckDB allows one writer and no readers beside it)."""
+    if not duckdb_path.exists():
+        return None
+    try:
+        duckdb.connect(str(duckdb_path), read_only=True).close()
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            text = str(exc).strip().splitlines()[0]
+            held = text.split("Conflicting lock is held in", 1)[-1].split(". See also", 1)[0]
+            return held.strip().rstrip(".") or text
+        raise
+    return None
