@@ -103,11 +103,27 @@ def test_event_snapshots_land_each_event_once(tmp_path: Path) -> None:
     store.enqueue([_decision("b", 1)])
     assert snapshot_events(store, landing) == 1
     files = sorted((landing / "decision_events").glob("*.parquet"))
+    queue_id = store.queue_id()
     assert [f.name for f in files] == [
-        "events-000000000001-000000000001.parquet",
-        "events-000000000002-000000000002.parquet",
+        f"events-{queue_id}-000000000001-000000000001.parquet",
+        f"events-{queue_id}-000000000002-000000000002.parquet",
     ]
     ids = duckdb.execute(
         "select event_id from read_parquet(?) order by 1", [[str(f) for f in files]]
     ).fetchall()
     assert ids == [("assigned:a:1",), ("assigned:b:1",)]
+
+
+def test_a_new_queue_does_not_take_an_old_queues_files_for_its_own(tmp_path: Path) -> None:
+    """The queue file deleted and created afresh: its events start again at 1 and still land."""
+    from stockops.queue.event_snapshot import snapshot_events
+
+    landing = tmp_path / "landing"
+    old = SqliteQueueStore(tmp_path / "old.sqlite")
+    old.enqueue([_decision("a", 1), _decision("b", 1)])
+    assert snapshot_events(old, landing) == 2
+    new = SqliteQueueStore(tmp_path / "new.sqlite")
+    new.enqueue([_decision("c", 1)])
+    assert new.queue_id() != old.queue_id()
+    assert snapshot_events(new, landing) == 1
+    assert len(list((landing / "decision_events").glob("*.parquet"))) == 2

@@ -1,8 +1,8 @@
 """Owners' events flow back into dbt as landing files: new queue events -> decision_events/*.parquet.
 
-Each snapshot file is named for the range of queue sequence numbers it holds
-(`events-<first>-<last>.parquet`), and the highest <last> among the files already landed is where
-the next snapshot starts: the landed files are the high-water mark, so a crash between writing a
+Each snapshot file is named for the queue it comes from and the range of sequence numbers it holds
+(`events-<queue_id>-<first>-<last>.parquet`), and the highest <last> among that queue's files
+already landed is where the next snapshot starts: the landed files are the high-water mark, so a crash between writing a
 file and anything else can neither lose nor duplicate events. Files are written to a temporary name
 and renamed into place, so dbt never reads half a file.
 """
@@ -18,14 +18,20 @@ import duckdb
 from stockops.queue.store import QueueStore
 from stockops.settings import EVENTS_TABLE
 
-SNAPSHOT_FILE = re.compile(r"^events-(\d{12})-(\d{12})\.parquet$")
+SNAPSHOT_FILE = re.compile(r"^events-([0-9a-f]{12})-(\d{12})-(\d{12})\.parquet$")
 
 
-def exported_through(events_dir: Path) -> int:
-    """The highest queue sequence number already landed (0 when none)."""
+def exported_through(events_dir: Path, queue_id: str) -> int:
+    """The highest sequence number of this queue already landed (0 when none). Files of another
+    queue (one deleted and created afresh, or another backend) do not count: their events stay
+    landed, and staging keeps the first landing of each event_id."""
     if not events_dir.is_dir():
         return 0
-    ends = [int(m.group(2)) for p in events_dir.iterdir() if (m := SNAPSHOT_FILE.match(p.name))]
+    ends = [
+        int(m.group(3))
+        for p in events_dir.iterdir()
+        if (m := SNAPSHOT_FILE.match(p.name)) and m.group(1) == queue_id
+    ]
     return max(ends, default=0)
 
 
@@ -38,12 +44,13 @@ def _timestamp(text: str | None) -> datetime | None:
 def snapshot_events(store: QueueStore, landing_dir: Path) -> int:
     """Land every queue event not landed yet as one Parquet file; return how many."""
     events_dir = landing_dir / EVENTS_TABLE
-    events = store.events_after(exported_through(events_dir))
+    queue_id = store.queue_id()
+    events = store.events_after(exported_through(events_dir, queue_id))
     if not events:
         return 0
     events_dir.mkdir(parents=True, exist_ok=True)
     first, last = events[0]["seq"], events[-1]["seq"]
-    target = events_dir / f"events-{first:012d}-{last:012d}.parquet"
+    target = events_dir / f"events-{queue_id}-{first:012d}-{last:012d}.parquet"
     partial = events_dir / f".{target.name}.partial"
     con = duckdb.connect()
     try:

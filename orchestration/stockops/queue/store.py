@@ -200,6 +200,11 @@ def schema_ddl(d: Dialect) -> list[str]:
             http_status      integer,
             error            text
         )""",
+        """
+        create table if not exists queue_meta (
+            key              text    primary key,
+            value            text    not null
+        )""",
         f"""
         create table if not exists channels (
             channel          text    primary key,
@@ -731,6 +736,19 @@ class QueueStore:
         )
 
     # -- reading -------------------------------------------------------------------------------
+    def queue_id(self) -> str:
+        """A random id given to this queue database when it was created: event snapshots carry
+        it, so a queue created afresh never mistakes an older queue's files for its own."""
+        with self.transaction() as cur:
+            cur.execute(
+                "insert into queue_meta (key, value) values ('queue_id', ?) "
+                "on conflict (key) do nothing",
+                (uuid.uuid4().hex[:12],),
+            )
+            row = cur.one("select value from queue_meta where key = 'queue_id'")
+        assert row is not None
+        return str(row["value"])
+
     def item(self, decision_id: str) -> dict[str, Any] | None:
         """The latest queued version of a decision (its fct_decisions row parsed into `decision`)."""
         with self.reading() as cur:
