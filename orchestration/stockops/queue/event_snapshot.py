@@ -9,8 +9,8 @@ and renamed into place, so dbt never reads half a file.
 
 from __future__ import annotations
 
+import json
 import re
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -18,6 +18,16 @@ import duckdb
 from stockops.queue.store import QueueStore
 from stockops.settings import EVENTS_TABLE
 
+EVENT_COLUMNS = (
+    "event_id",
+    "decision_id",
+    "decision_version",
+    "event_type",
+    "actor_id",
+    "occurred_at",
+    "reason",
+    "snoozed_until",
+)
 SNAPSHOT_FILE = re.compile(r"^events-([0-9a-f]{12})-(\d{12})-(\d{12})\.parquet$")
 
 
@@ -35,12 +45,6 @@ def exported_through(events_dir: Path, queue_id: str) -> int:
     return max(ends, default=0)
 
 
-def _timestamp(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
-
-
 def snapshot_events(store: QueueStore, landing_dir: Path) -> int:
     """Land every queue event not landed yet as one Parquet file; return how many."""
     events_dir = landing_dir / EVENTS_TABLE
@@ -52,34 +56,33 @@ def snapshot_events(store: QueueStore, landing_dir: Path) -> int:
     first, last = events[0]["seq"], events[-1]["seq"]
     target = events_dir / f"events-{queue_id}-{first:012d}-{last:012d}.parquet"
     partial = events_dir / f".{target.name}.partial"
+    # rows go through newline-delimited JSON: DuckDB reads a file in bulk, where inserting row by
+    # row from Python costs about a millisecond per event
+    rows = events_dir / f".{target.name}.jsonl"
+    with rows.open("w", encoding="utf-8") as handle:
+        for e in events:
+            handle.write(json.dumps({col: e.get(col) for col in EVENT_COLUMNS}) + "\n")
     con = duckdb.connect()
     try:
         con.execute(
             """
-            create table events (
-                event_id varchar, decision_id varchar, decision_version integer, event_type varchar,
-                actor_id varchar, occurred_at timestamp, reason varchar, snoozed_until timestamp
-            )
-            """
+            copy (
+                select
+                    event_id, decision_id, decision_version, event_type, actor_id,
+                    cast(rtrim(occurred_at, 'Z') as timestamp) as occurred_at,
+                    reason,
+                    cast(rtrim(snoozed_until, 'Z') as timestamp) as snoozed_until
+                from read_json(?, format = 'newline_delimited', columns = {
+                    event_id: 'varchar', decision_id: 'varchar', decision_version: 'integer',
+                    event_type: 'varchar', actor_id: 'varchar', occurred_at: 'varchar',
+                    reason: 'varchar', snoozed_until: 'varchar'
+                })
+            ) to ? (format parquet)
+            """,
+            [str(rows), str(partial)],
         )
-        con.executemany(
-            "insert into events values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    e["event_id"],
-                    e["decision_id"],
-                    e["decision_version"],
-                    e["event_type"],
-                    e["actor_id"],
-                    _timestamp(e["occurred_at"]),
-                    e["reason"],
-                    _timestamp(e["snoozed_until"]),
-                )
-                for e in events
-            ],
-        )
-        con.execute("copy events to ? (format parquet)", [str(partial)])
     finally:
         con.close()
+        rows.unlink(missing_ok=True)
     partial.replace(target)
     return len(events)
