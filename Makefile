@@ -22,7 +22,7 @@ help:
 	@echo "make test   lint + dbt build + pytest (installs everything it needs first)"
 	@echo "make lint   sqlfluff + ruff"
 	@echo "make dev    Dagster UI on http://127.0.0.1:3000"
-	@echo "make bench  benchmarks (not built yet)"
+	@echo "make bench  benchmarks at 1M and 10M transactions (BENCH_SCALE=100m adds 100M); results in BENCHMARKS.md"
 
 setup: $(STAMP) target/manifest.json
 

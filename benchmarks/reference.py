@@ -1,0 +1,393 @@
+"""The reference: the project's own SQL run on bare DuckDB, in one process, without dbt or Dagster.
+
+It is *not* a hand-condensed rewrite. It is the compiled SQL of the same models (`dbt compile` on a
+fresh warehouse, so incremental models compile their full-refresh branch), emitted in DAG order as
+one script of `create or replace table ... as <compiled select>` statements, seeds read with
+`read_csv` and the column types of their `column_types` config. Marts with an enforced contract are
+created with their declared column types and `not null` constraints and filled with
+`insert ... select`, as dbt-duckdb does. Views are materialised as tables by default
+(BENCH_REFERENCE_VIEWS=view keeps them as views). Tests, docs, the queue export and every per-node
+overhead of dbt and Dagster are absent: what is left is what DuckDB itself needs for the logic.
+
+Usage (the harness calls these):
+    python benchmarks/reference.py exec --sql FILE --db DIR/stockops.duckdb \
+        --landing DIR --project DIR [--timings OUT.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+LANDING_TOKEN = "__BENCH_LANDING_DIR__"
+PROJECT_TOKEN = "__BENCH_PROJECT_DIR__"
+STATEMENT_MARK = "-- @@ "
+DATABASE = "stockops"  # the DuckDB file stem dbt-duckdb bakes into every relation name
+
+
+# ------------------------------------------------------------------------------------- compile
+def compile_project(
+    *, project_dir: Path, landing_dir: Path, scratch_dir: Path, dbt: Path, log_path: Path
+) -> tuple[Path, float]:
+    """`dbt compile` of every model against a fresh, empty warehouse; returns (manifest, seconds)."""
+    warehouse = scratch_dir / "compile-warehouse"
+    target = scratch_dir / "compile-target"
+    for path in (warehouse, target):
+        path.mkdir(parents=True, exist_ok=True)
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("STOCKOPS_", "DBT_", "DAGSTER_"))
+    }
+    env.update(
+        STOCKOPS_PROJECT_DIR=str(project_dir),
+        STOCKOPS_LANDING_DIR=str(landing_dir),
+        STOCKOPS_WAREHOUSE_DIR=str(warehouse),
+        DBT_PROFILES_DIR=str(project_dir),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
+    command = [
+        str(dbt),
+        "compile",
+        "--select",
+        "resource_type:model",
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(scratch_dir / "compile-logs"),
+        "--quiet",
+    ]
+    started = time.monotonic()
+    with log_path.open("w") as log:
+        done = subprocess.run(
+            command, cwd=project_dir, env=env, stdout=log, stderr=subprocess.STDOUT, check=False
+        )
+    seconds = time.monotonic() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"dbt compile failed (exit {done.returncode}); see {log_path}")
+    return target / "manifest.json", seconds
+
+
+def duckdb_settings(project_dir: Path) -> dict[str, Any]:
+    """The DuckDB `settings` of the dev output in profiles.yml (applied to the reference too)."""
+    import yaml
+
+    profiles = yaml.safe_load((project_dir / "profiles.yml").read_text())
+    return dict(profiles["stockops"]["outputs"]["dev"].get("settings") or {})
+
+
+def _topological(nodes: dict[str, dict[str, Any]]) -> list[str]:
+    order: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(uid: str) -> None:
+        if state.get(uid) == 2:
+            return
+        if state.get(uid) == 1:
+            raise ValueError(f"dependency cycle at {uid}")
+        state[uid] = 1
+        for parent in sorted(nodes[uid]["depends_on"].get("nodes", [])):
+            if parent in nodes:
+                visit(parent)
+        state[uid] = 2
+        order.append(uid)
+
+    for uid in sorted(nodes):
+        visit(uid)
+    return order
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _seed_sql(node: dict[str, Any], project_dir: Path) -> str:
+    path = f"{PROJECT_TOKEN}/{node['original_file_path']}"
+    types = node["config"].get("column_types") or {}
+    type_arg = ""
+    if types:
+        pairs = ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in types.items())
+        type_arg = f", types = {{{pairs}}}"
+    return (
+        f"create or replace table {node['relation_name']} as\n"
+        f"select * from read_csv({_literal(path)}, header = true, auto_detect = true{type_arg});"
+    )
+
+
+def _model_sql(node: dict[str, Any], views: str) -> str:
+    code = node["compiled_code"].rstrip().rstrip(";")
+    relation = node["relation_name"]
+    materialized = node["config"]["materialized"]
+    if node["config"].get("contract", {}).get("enforced"):
+        columns = list(node["columns"].values())
+        defs = []
+        for column in columns:
+            not_null = any(c["type"] == "not_null" for c in column.get("constraints", []))
+            defs.append(
+                f"    {column['name']} {column['data_type']}{' not null' if not_null else ''}"
+            )
+        names = ", ".join(c["name"] for c in columns)
+        create = f"create or replace table {relation} (\n" + ",\n".join(defs) + "\n);"
+        insert = (
+            f"insert into {relation} ({names})\nselect {names} from (\n{code}\n) as model_subq;"  # noqa: S608
+        )
+        return create + "\n" + insert
+    kind = "view" if materialized == "view" and views == "view" else "table"
+    return f"create or replace {kind} {relation} as (\n{code}\n);"
+
+
+def build_script(
+    manifest_path: Path,
+    *,
+    project_dir: Path,
+    landing_dir: Path,
+    views: str = "table",
+) -> tuple[str, list[str]]:
+    """The reference script (landing and project paths as tokens) and its node order."""
+    manifest = json.loads(manifest_path.read_text())
+    nodes = {
+        uid: node
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] in ("model", "seed")
+    }
+    missing = [
+        uid
+        for uid, n in nodes.items()
+        if n["resource_type"] == "model" and n["config"]["materialized"] == "ephemeral"
+    ]
+    if missing:
+        raise ValueError(f"ephemeral models are not supported by the reference: {missing}")
+    order = _topological(nodes)
+    schemas = sorted({nodes[uid]["schema"] for uid in order})
+    settings = duckdb_settings(project_dir)
+    parts = [
+        "-- The stockops reference: the compiled SQL of every dbt model and seed, in DAG order,",
+        "-- run on bare DuckDB in one process (no dbt, no Dagster, no tests, no export).",
+        "-- Generated by benchmarks/run.py from `dbt compile` on a fresh warehouse; do not edit.",
+        f"-- {LANDING_TOKEN} and {PROJECT_TOKEN} are replaced at execution time.",
+        f"-- Views are materialised as: {views}.",
+        "",
+        STATEMENT_MARK + "setup",
+    ]
+    parts += [
+        f"set {k} = {json.dumps(v) if isinstance(v, bool) else v!r};" for k, v in settings.items()
+    ]
+    parts += [f"create schema if not exists {DATABASE}.{s};" for s in schemas]
+    for uid in order:
+        node = nodes[uid]
+        parts.append("")
+        parts.append(STATEMENT_MARK + uid)
+        if node["resource_type"] == "seed":
+            parts.append(_seed_sql(node, project_dir))
+        else:
+            parts.append(_model_sql(node, views))
+    text = "\n".join(parts) + "\n"
+    text = text.replace(str(landing_dir), LANDING_TOKEN).replace(str(project_dir), PROJECT_TOKEN)
+    return text, order
+
+
+# ------------------------------------------------------------------------------------- execute
+def split_statements(text: str) -> list[tuple[str, str]]:
+    chunks: list[tuple[str, str]] = []
+    name, lines = "preamble", []
+    for line in text.splitlines():
+        if line.startswith(STATEMENT_MARK):
+            if any(x.strip() and not x.startswith("--") for x in lines):
+                chunks.append((name, "\n".join(lines)))
+            name, lines = line[len(STATEMENT_MARK) :].strip(), []
+        else:
+            lines.append(line)
+    if any(x.strip() and not x.startswith("--") for x in lines):
+        chunks.append((name, "\n".join(lines)))
+    return chunks
+
+
+def execute(sql_path: Path, db_path: Path, landing_dir: Path, project_dir: Path) -> dict[str, Any]:
+    """Run the script in one DuckDB connection on a fresh file; per-statement seconds."""
+    import duckdb
+
+    started = time.monotonic()
+    text = sql_path.read_text()
+    text = text.replace(LANDING_TOKEN, str(landing_dir)).replace(PROJECT_TOKEN, str(project_dir))
+    for suffix in ("", ".wal"):
+        Path(str(db_path) + suffix).unlink(missing_ok=True)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(db_path))
+    timings = []
+    try:
+        for name, chunk in split_statements(text):
+            t0 = time.monotonic()
+            con.execute(chunk)
+            timings.append({"node": name, "seconds": round(time.monotonic() - t0, 4)})
+        t0 = time.monotonic()
+        con.execute("checkpoint")
+        timings.append({"node": "checkpoint", "seconds": round(time.monotonic() - t0, 4)})
+    finally:
+        con.close()
+    return {
+        "seconds_in_process": round(time.monotonic() - started, 3),
+        "statements": len(timings),
+        "timings": timings,
+    }
+
+
+# ------------------------------------------------------------------------------------- compare
+def _numeric(data_type: str) -> bool:
+    t = data_type.upper()
+    return any(x in t for x in ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL", "NUMERIC"))
+
+
+def _floating(data_type: str) -> bool:
+    t = data_type.upper()
+    return any(x in t for x in ("DOUBLE", "FLOAT", "REAL"))
+
+
+def _close(a: Any, b: Any, rel_tol: float) -> bool:
+    """Equal, or equal JSON documents whose numbers agree within rel_tol."""
+    if a == b:
+        return True
+    if isinstance(a, str) and isinstance(b, str):
+        try:
+            a, b = json.loads(a), json.loads(b)
+        except ValueError:
+            return False
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return abs(a - b) <= rel_tol * max(1.0, abs(a), abs(b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k], rel_tol) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y, rel_tol) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def compare(
+    reference_db: Path,
+    warehouse_db: Path,
+    *,
+    schema: str = "marts",
+    volatile_columns: frozenset[str] = frozenset(),
+    rel_tol: float = 1e-6,
+) -> dict[str, Any]:
+    """Row count and one aggregate per column of every table in `schema`, reference vs run.
+
+    Numeric columns: sum (relative tolerance ``rel_tol``) and count of non-nulls. Other columns:
+    count of non-nulls and an order-independent hash sum of the values. Columns named in
+    ``volatile_columns`` (stamped with the run's clock) are reported but not held against equality.
+    """
+    import duckdb
+
+    con = duckdb.connect(str(reference_db), read_only=True)
+    con.execute(f"attach {_literal(str(warehouse_db))} as run (read_only)")
+    out: dict[str, Any] = {"tables": {}, "equal": True}
+    try:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() where database_name = ? "
+                "and schema_name = ? order by 1",
+                [DATABASE, schema],
+            ).fetchall()
+        ]
+        for table in tables:
+            cols = con.execute(
+                "select column_name, data_type from duckdb_columns() where database_name = ? "
+                "and schema_name = ? and table_name = ? order by column_index",
+                [DATABASE, schema, table],
+            ).fetchall()
+            exprs = ["count(*)"]
+            for name, dtype in cols:
+                q = f'"{name}"'
+                exprs.append(f"count({q})")
+                if _numeric(dtype):
+                    exprs.append(f"sum({q})::double")
+                else:
+                    exprs.append(f"sum(hash({q})::hugeint)::varchar")
+            select = ", ".join(exprs)
+            ref = con.execute(f"select {select} from {DATABASE}.{schema}.{table}").fetchone()  # noqa: S608
+            try:
+                got = con.execute(f"select {select} from run.{schema}.{table}").fetchone()  # noqa: S608
+            except duckdb.Error as exc:
+                out["tables"][table] = {"error": str(exc).splitlines()[0]}
+                out["equal"] = False
+                continue
+            mismatches, volatile = [], []
+            for i, (name, dtype) in enumerate(cols):
+                j = 1 + 2 * i
+                same_count = ref[j] == got[j]
+                a, b = ref[j + 1], got[j + 1]
+                if _numeric(dtype):
+                    same_value = (a is None and b is None) or (
+                        a is not None
+                        and b is not None
+                        and abs(a - b) <= rel_tol * max(1.0, abs(a), abs(b))
+                    )
+                else:
+                    same_value = a == b
+                if not (same_count and same_value):
+                    (volatile if name in volatile_columns else mismatches).append(name)
+            # text (JSON) columns holding floats: the last digit of a sum may differ with the
+            # order of addition; compare them row by row, aligned on the exactly equal columns
+            tolerant = []
+            if mismatches and ref[0] == got[0]:
+                exact = [
+                    n
+                    for n, t in cols
+                    if n not in mismatches and n not in volatile_columns and not _floating(t)
+                ]
+                for name in list(mismatches):
+                    if _numeric(dict(cols)[name]) or not exact:
+                        continue
+                    order = ", ".join(f'"{k}"' for k in [*exact, name])
+                    a_rows = con.execute(
+                        f'select "{name}" from {DATABASE}.{schema}.{table} order by {order}'  # noqa: S608
+                    ).fetchall()
+                    b_rows = con.execute(
+                        f'select "{name}" from run.{schema}.{table} order by {order}'  # noqa: S608
+                    ).fetchall()
+                    if all(
+                        _close(a[0], b[0], rel_tol) for a, b in zip(a_rows, b_rows, strict=True)
+                    ):
+                        mismatches.remove(name)
+                        tolerant.append(name)
+            table_equal = ref[0] == got[0] and not mismatches
+            out["tables"][table] = {
+                "rows_reference": ref[0],
+                "rows_run": got[0],
+                "columns_checked": len(cols),
+                "mismatched_columns": mismatches,
+                "volatile_columns_differing": volatile,
+                "text_columns_equal_within_float_tolerance": tolerant,
+                "equal": table_equal,
+            }
+            out["equal"] = out["equal"] and table_equal
+    finally:
+        con.close()
+    return out
+
+
+# ------------------------------------------------------------------------------------------ CLI
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    ex = sub.add_parser("exec", help="run the reference script on a fresh DuckDB file")
+    ex.add_argument("--sql", required=True, type=Path)
+    ex.add_argument("--db", required=True, type=Path)
+    ex.add_argument("--landing", required=True, type=Path)
+    ex.add_argument("--project", required=True, type=Path)
+    ex.add_argument("--timings", type=Path)
+    args = parser.parse_args(argv)
+    result = execute(args.sql, args.db, args.landing, args.project)
+    if args.timings:
+        args.timings.write_text(json.dumps(result, indent=1))
+    print(f"reference: {result['statements']} statements in {result['seconds_in_process']:.2f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

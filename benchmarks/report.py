@@ -1,0 +1,391 @@
+"""BENCHMARKS.md, generated from the latest result file of every scale in benchmarks/results/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+SCALE_ORDER = ("1m", "10m", "100m")
+PHASES = (
+    ("startup", "start-up: Python/Dagster imports, landing check, definitions, run creation"),
+    ("dbt_start_parse", "dbt start-up and parse (until the first node starts)"),
+    ("seeds", "dbt seeds"),
+    ("models", "dbt models"),
+    ("tests", "dbt tests (data + unit tests = Dagster asset checks)"),
+    ("dbt_between", "dbt: no node running (scheduling gaps)"),
+    ("dbt_finish", "dbt finish: artifacts, exit, Dagster event handling"),
+    ("export", "export: owner_queue step"),
+    ("publish", "publish: published_marts step (marts as Parquet)"),
+    ("checks", "checks: owner_queue_checks step (Python asset checks)"),
+    ("dagster_between", "Dagster between steps"),
+    ("finish", "finish: run bookkeeping, owner summary, exit"),
+)
+LATENCY_TARGET_S = 60.0  # "in seconds, not minutes"
+
+
+def latest(results: Path) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for path in sorted(results.glob("*.json")):
+        data = json.loads(path.read_text())
+        scale = data.get("scale")
+        if scale and (scale not in found or data["timestamp"] >= found[scale]["timestamp"]):
+            data["_file"] = path.name
+            found[scale] = data
+    return {s: found[s] for s in SCALE_ORDER if s in found}
+
+
+def _s(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if value >= 120:
+        return f"{value:,.0f} s ({value / 60:.1f} min)"
+    return f"{value:,.1f} s"
+
+
+def _mb(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value / 1024:,.2f} GB" if value >= 1024 else f"{value:,.0f} MB"
+
+
+def _n(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def _x(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}×"
+
+
+def _wall(run: dict[str, Any] | None) -> float | None:
+    return (run or {}).get("process", {}).get("wall_s")
+
+
+def _met(ok: bool | None) -> str:
+    return {True: "**met**", False: "**not met**", None: "not measured"}[ok]
+
+
+def scale_table(r: dict[str, Any]) -> list[str]:
+    full = r["full_run"]
+    ref = r["reference"]
+    lat = r["latency_new_day"]
+    noop = r["noop_rerun"]
+    fp = full["timeline"]["phases"]
+    lines = [
+        f"### {r['scale'].upper()}: {r['dataset']['transactions']:,} transactions "
+        f"({r['dataset']['params']['skus']:,} SKUs × {r['dataset']['params']['locations']} "
+        f"locations × {r['dataset']['params']['days']} days)",
+        "",
+        f"Result file `benchmarks/results/{r['_file']}`; commit `{(r['versions'].get('git_commit') or '?')[:12]}`"
+        f"{' (working tree with changes)' if r['versions'].get('git_dirty') else ''}; "
+        + "".join(
+            f" **patched for this run** with `{x['file']}` (a fix the commit lacks):\n\n"
+            f"```diff\n{x['diff'].rstrip()}\n```\n\n"
+            for x in r["versions"].get("patches") or []
+        )
+        + f"load average {r['full_run']['process']['loadavg_before'][0]:.2f} before the full run, "
+        f"{r['loadavg_end'][0]:.2f} at the end (2 cores; other jobs share the machine).",
+        "",
+        "| measurement | value |",
+        "|---|---:|",
+        f"| **full `stockops run`** (fresh warehouse), wall | **{_s(_wall(full))}** |",
+    ]
+    labels = dict(PHASES)
+    keys = [k for k, _ in PHASES if k in fp] + [k for k in fp if k not in labels]
+    for key in keys:
+        share = fp[key] / _wall(full) * 100 if _wall(full) else 0
+        lines.append(f"| &nbsp;&nbsp;{labels.get(key, key)} | {_s(fp[key])} ({share:.0f} %) |")
+    threads = full["timeline"].get("dbt_thread_seconds", {})
+    counts = full["timeline"].get("dbt_node_counts", {})
+    lines += [
+        f"| dbt nodes (model / seed / test) | {counts.get('model', 0)} / {counts.get('seed', 0)} / "
+        f"{counts.get('test', 0)} |",
+        f"| dbt thread-seconds (model / seed / test) | {threads.get('model', 0):,.1f} / "
+        f"{threads.get('seed', 0):,.1f} / {threads.get('test', 0):,.1f} |",
+        f"| peak RSS, process tree (sum, sampled) | {_mb(full['process']['peak_rss_tree_mb'])} |",
+        f"| peak RSS, largest single process (exact) | {_mb(full['process']['peak_rss_max_process_mb'])} |",
+        f"| queue rows inserted by the full run | {_n(full['queue_rows_inserted'])} |",
+        f"| export throughput (rows / export seconds) | {_n(full['export_rows_per_s'])} rows/s |",
+        f"| **reference** (compiled SQL on bare DuckDB, one process), wall, fastest of "
+        f"{len(ref.get('runs_wall_s') or [1])} | **{_s(ref['wall_s'])}** "
+        f"({', '.join(f'{x:.1f}' for x in ref.get('runs_wall_s') or [ref['wall_s']])} s) |",
+        f"| reference peak RSS | {_mb(ref['process']['peak_rss_tree_mb'])} |",
+        f"| **full run / reference** | **{_x(ref['ratio_full_run_to_reference'])}** |",
+        f"| marts equal to the reference (rows + per-column aggregates) | "
+        f"{'yes' if ref['check']['equal'] else 'NO'} ({len(ref['check']['tables'])} marts) |",
+        f"| **one new day** ({lat['new_day']['transactions']:,} transactions) → queue, wall | "
+        f"**{_s(_wall(lat))}** |",
+        f"| &nbsp;&nbsp;of the full run | {_ratio(_wall(lat), _wall(full)) * 100:.0f} % |",
+        f"| &nbsp;&nbsp;new queue rows | {_n(lat['queue'].get('new_rows'))} |",
+        f"| &nbsp;&nbsp;landing → last new queue row | {_s(lat.get('seconds_to_last_enqueued'))} |",
+        f"| &nbsp;&nbsp;phases | {_phase_line(lat)} |",
+        f"| **no-op re-run** (nothing new), wall | **{_s(_wall(noop))}** |",
+        f"| &nbsp;&nbsp;new queue rows | {_n(noop['queue'].get('new_rows'))} |",
+        f"| &nbsp;&nbsp;phases | {_phase_line(noop)} |",
+        "| sensor path latency | not measured yet (no sensor) |",
+        "",
+    ]
+    return lines
+
+
+def _phase_line(run: dict[str, Any]) -> str:
+    ph = run["timeline"]["phases"]
+    keys = ("startup", "dbt_start_parse", "models", "tests", "export", "publish", "checks")
+    return ", ".join(f"{k} {ph[k]:.1f}" for k in keys if k in ph)
+
+
+def targets(res: dict[str, dict[str, Any]]) -> list[str]:
+    ten = res.get("10m")
+    hundred = res.get("100m")
+    lines = ["## Targets", ""]
+    lines += ["| target | measured | status |", "|---|---|---|"]
+    if ten:
+        ratio = ten["reference"]["ratio_full_run_to_reference"]
+        lines.append(
+            f"| 10M: full run ≤ 3× the reference | {_s(_wall(ten['full_run']))} vs "
+            f"{_s(ten['reference']['wall_s'])} = {_x(ratio)} | {_met(ratio <= 3)} |"
+        )
+        lat, full = _wall(ten["latency_new_day"]), _wall(ten["full_run"])
+        share = lat / full
+        lines.append(
+            f"| 10M: one new day in the queue ≤ 10 % of the full run | {_s(lat)} = "
+            f"{share * 100:.0f} % of {_s(full)} | {_met(share <= 0.10)} |"
+        )
+        lines.append(
+            f"| 10M: one new day in the queue in seconds, not minutes (≤ {LATENCY_TARGET_S:.0f} s) | "
+            f"{_s(lat)} | {_met(lat <= LATENCY_TARGET_S)} |"
+        )
+    else:
+        lines.append("| 10M targets | no 10M result yet | not measured |")
+    if hundred and ten:
+        rss = hundred["full_run"]["process"]["peak_rss_tree_mb"]
+        growth = _ratio(_wall(hundred["full_run"]), _wall(ten["full_run"]))
+        lines.append(f"| 100M: peak RSS ≤ 16 GB | {_mb(rss)} | {_met(rss <= 16 * 1024)} |")
+        lines.append(
+            f"| 100M: time 100M / 10M ≤ 12× | {_x(growth)} | {_met(growth is not None and growth <= 12)} |"
+        )
+    else:
+        lines.append(
+            "| 100M: peak RSS ≤ 16 GB; 100M / 10M ≤ 12× | not run (`BENCH_SCALE=100m make bench`) | "
+            "not measured |"
+        )
+    return lines + [""]
+
+
+def growth(res: dict[str, dict[str, Any]]) -> list[str]:
+    scales = list(res)
+    if len(scales) < 2:
+        return []
+    lines = [
+        "## Growth",
+        "",
+        "| | " + " | ".join(s.upper() for s in scales) + " |",
+        "|---|" + "---:|" * len(scales),
+    ]
+
+    def row(label: str, values: list[str]) -> None:
+        lines.append(f"| {label} | " + " | ".join(values) + " |")
+
+    row("transactions", [f"{res[s]['dataset']['transactions']:,}" for s in scales])
+    row("full run", [_s(_wall(res[s]["full_run"])) for s in scales])
+    row(
+        "&nbsp;&nbsp;dbt models",
+        [_s(res[s]["full_run"]["timeline"]["phases"].get("models")) for s in scales],
+    )
+    row(
+        "&nbsp;&nbsp;dbt tests",
+        [_s(res[s]["full_run"]["timeline"]["phases"].get("tests")) for s in scales],
+    )
+    row(
+        "&nbsp;&nbsp;export",
+        [_s(res[s]["full_run"]["timeline"]["phases"].get("export")) for s in scales],
+    )
+    row("reference", [_s(res[s]["reference"]["wall_s"]) for s in scales])
+    row(
+        "full run / reference",
+        [_x(res[s]["reference"]["ratio_full_run_to_reference"]) for s in scales],
+    )
+    row("one new day", [_s(_wall(res[s]["latency_new_day"])) for s in scales])
+    row("no-op re-run", [_s(_wall(res[s]["noop_rerun"])) for s in scales])
+    row("peak RSS (tree)", [_mb(res[s]["full_run"]["process"]["peak_rss_tree_mb"]) for s in scales])
+    lines.append("")
+    base = scales[0]
+    for s in scales[1:]:
+        a, b = res[s], res[base]
+        tx = a["dataset"]["transactions"] / b["dataset"]["transactions"]
+        rss = _ratio(
+            a["full_run"]["process"]["peak_rss_tree_mb"],
+            b["full_run"]["process"]["peak_rss_tree_mb"],
+        )
+        parts = [
+            f"transactions ×{tx:.1f}",
+            f"full run ×{_ratio(_wall(a['full_run']), _wall(b['full_run'])):.1f}",
+            f"reference ×{_ratio(a['reference']['wall_s'], b['reference']['wall_s']):.1f}",
+            f"one new day ×{_ratio(_wall(a['latency_new_day']), _wall(b['latency_new_day'])):.1f}",
+            f"peak RSS ×{rss:.1f}",
+        ]
+        lines.append(f"{base.upper()} → {s.upper()}: " + ", ".join(parts) + ".")
+        lines.append("")
+    return lines
+
+
+def holding_back(res: dict[str, dict[str, Any]]) -> list[str]:
+    """Where each run's time goes beyond the reference, from the measured phases."""
+    scale = "10m" if "10m" in res else (list(res)[-1] if res else None)
+    if scale is None:
+        return []
+    r = res[scale]
+    full, lat = r["full_run"], r["latency_new_day"]
+    fp, lp = full["timeline"]["phases"], lat["timeline"]["phases"]
+
+    def part(ph: dict[str, float], *keys: str) -> float:
+        return sum(ph.get(k, 0.0) for k in keys)
+
+    fixed = ("startup", "dbt_start_parse", "tests", "dbt_between", "dbt_finish", "finish")
+    unit = full["timeline"].get("dbt_unit_tests", {})
+    lines = [
+        f"## What the time is made of ({scale.upper()})",
+        "",
+        f"- **Full run {_s(_wall(full))} vs reference {_s(r['reference']['wall_s'])}.** dbt models "
+        f"{_s(fp.get('models'))} (the same SQL takes {_s(r['reference']['wall_s'])} on bare DuckDB, "
+        f"tests and everything else excluded); dbt tests {_s(fp.get('tests'))} "
+        f"({unit.get('count', 0)} of them unit tests, {unit.get('thread_seconds', 0):.1f} "
+        "thread-seconds, the same on every run whatever the data); "
+        f"start-up {_s(fp.get('startup'))} and dbt start-up/parse {_s(fp.get('dbt_start_parse'))}; "
+        f"export {_s(fp.get('export'))} for {_n(full['queue_rows_inserted'])} queue rows; "
+        f"publish + checks {_s(part(fp, 'publish', 'checks'))}.",
+        f"- **One new day {_s(_wall(lat))}.** Per-run fixed costs (start-up, dbt start-up/parse, "
+        f"tests, gaps, finish) {_s(part(lp, *fixed))}; dbt models {_s(lp.get('models'))} — every "
+        "table model is rebuilt from the whole history, only the ledger "
+        "(`base_landing__inventory_transactions`) reads just the new file; export "
+        f"{_s(lp.get('export'))}.",
+        f"- **No-op re-run {_s(_wall(r['noop_rerun']))}**: the same work as a new day; nothing is "
+        "skipped when nothing landed.",
+        "",
+    ]
+    return lines
+
+
+def where_time_goes(res: dict[str, dict[str, Any]]) -> list[str]:
+    scale = "10m" if "10m" in res else (list(res)[-1] if res else None)
+    if scale is None:
+        return []
+    r = res[scale]
+    lines = [
+        f"## Where the time goes ({scale.upper()})",
+        "",
+        "The ten slowest dbt nodes of the full run (`execution_time` in run_results.json), and the "
+        "same models in the reference script:",
+        "",
+        "| # | node | kind | dbt seconds | reference seconds |",
+        "|---:|---|---|---:|---:|",
+    ]
+    ref_times = r["reference"].get("statement_seconds") or {
+        t["node"]: t["seconds"] for t in r["reference"].get("top_statements", [])
+    }
+    for i, node in enumerate(r["full_run"]["top_nodes"], 1):
+        ref_s = ref_times.get(node["unique_id"])
+        lines.append(
+            f"| {i} | `{node['unique_id'].split('.', 2)[-1]}` | {node['kind']} | "
+            f"{node['seconds']:,.1f} | {'–' if ref_s is None else f'{ref_s:,.1f}'} |"
+        )
+    lines += [
+        "",
+        "The slowest statements of the reference script:",
+        "",
+        "| # | statement | seconds |",
+        "|---:|---|---:|",
+    ]
+    for i, t in enumerate(r["reference"].get("top_statements", []), 1):
+        lines.append(f"| {i} | `{t['node'].split('.', 2)[-1]}` | {t['seconds']:,.1f} |")
+    return lines + [""]
+
+
+METHOD = """\
+## How it is measured
+
+`make bench` runs `benchmarks/run.py` (`BENCH_SCALES`, default `1m,10m`; `BENCH_SCALE=100m` adds
+100M; `BENCH_DATA_DIR`, default `data/bench`). `benchmarks/run.py --snapshot` benchmarks the
+committed `HEAD` (exported with `git archive` under the data directory) instead of the working tree,
+and is how the figures below were recorded. Per scale:
+
+1. **Data.** `stockops generate` (seed 42) writes the landing set once into
+   `data/bench/<scale>/landing`; `dataset.json` beside it records the generator parameters and the
+   data is regenerated only when they change. Each benchmark works on a fresh copy made of hard
+   links (`landing-run/`), because a run lands decision events back into the landing directory.
+2. **Full run.** `stockops run --landing landing-run --warehouse warehouse-run` on an empty warehouse
+   (`DAGSTER_HOME` = `warehouse-run/dagster`), as a subprocess. *Wall time* is from spawning the
+   process to its exit. *Peak RSS* is reported twice: the largest sum of the RSS of the process and
+   all its descendants (the stockops process and its `dbt` subprocess live at the same time),
+   sampled from `/proc` every 0.2 s — the figure the targets use — and the exact peak of the
+   largest single process (`ru_maxrss` from `wait4`).
+3. **Phases** come from the run's own records, read after it exits: the Dagster event log in
+   `DAGSTER_HOME` (step start and end of `stockops_dbt_models` and `owner_queue`) and dbt's
+   `run_results.json`, which dagster-dbt writes to a unique target path
+   `target/stockops_dbt_models-<run id[:7]>-<random>/` (per node: compile and execute timings and
+   resource type). dbt runs two threads, so inside the dbt window each instant is attributed to the
+   highest-priority kind of node running then (model > seed > test); *dbt thread-seconds* are the
+   plain per-kind sums. dbt tests are Dagster asset checks here: "tests" is the checks phase. The
+   landing pre-flight check is part of start-up (timed alone it takes `landing_check_s`).
+4. **Reference.** `dbt compile` of every model on a fresh, empty warehouse (so incremental models
+   compile their full-refresh branch), with the benchmark's landing directory; `reference.py` emits
+   the compiled SQL in DAG order as one script (`benchmarks/reference.sql`: seeds via `read_csv`
+   with their configured column types, every model as `create or replace table ... as <compiled
+   select>`, contracted marts created with their declared types and `not null` and filled with
+   `insert ... select`, the DuckDB settings of `profiles.yml`), and runs it in **one** DuckDB
+   connection on a fresh file, in its own process (wall time includes Python and DuckDB start),
+   `BENCH_REFERENCE_RUNS` times (default 2; the fastest counts, since it is the floor).
+   This is the same logic on bare DuckDB — no dbt, no Dagster, no tests, no docs, no export — not a
+   hand-condensed rewrite. Its marts are then compared with the run's: row counts, and per column
+   the non-null count plus a sum (numbers, relative tolerance 1e-6) or an order-independent hash
+   sum (other types); text columns holding JSON with floats are compared row by row with the same
+   tolerance; `detected_at` / `status_at` / `evaluated_at` are stamped with the run's clock and are
+   excluded.
+5. **One new day.** A new Parquet file `inventory_transactions/part-00001-<day>.parquet` with the
+   day after the latest transaction: the same weekday a week earlier shifted by seven days (sales,
+   returns, consumption, adjustments, scrap; receipts and transfers are left out, they would
+   re-deliver documents that already happened), with new `txn_id`s. Then `stockops run` again
+   (the ledger model is incremental and reads only the new file); the queue rows with `enqueued_at`
+   after the run started are the decisions the day caused. *Landing → last new queue row* is the
+   time from starting the run to the last of them.
+6. **No-op re-run.** `stockops run` once more with no new transactions.
+7. Results go to `benchmarks/results/<timestamp>-<scale>.json` with machine info, load averages and
+   versions; this file is regenerated from the latest result of each scale.
+"""
+
+
+def write(results: Path, out: Path) -> Path:
+    res = latest(results)
+    lines = [
+        "# Benchmarks",
+        "",
+        "<!-- generated by benchmarks/run.py (benchmarks/report.py); edit those, not this file -->",
+        "",
+    ]
+    if not res:
+        lines += ["No results yet: run `make bench`.", ""]
+        out.write_text("\n".join(lines))
+        return out
+    any_r = next(iter(res.values()))
+    m, v = any_r["machine"], any_r["versions"]
+    lines += [
+        f"Machine: {m['cpu_count']} × {m['cpu_model']}, {m['memory_gb']} GB RAM, shared with other "
+        "jobs (load averages are recorded with every result). "
+        f"Python {v['python']}, DuckDB {v['duckdb']}, dbt-core {v['dbt-core']}, "
+        f"dbt-duckdb {v['dbt-duckdb']}, Dagster {v['dagster']}, dagster-dbt {v['dagster-dbt']}.",
+        "",
+    ]
+    lines += targets(res)
+    lines += growth(res)
+    lines += ["## Results per scale", ""]
+    for r in res.values():
+        lines += scale_table(r)
+    lines += holding_back(res)
+    lines += where_time_goes(res)
+    lines += [METHOD]
+    out.write_text("\n".join(lines))
+    return out
