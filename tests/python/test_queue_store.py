@@ -79,9 +79,10 @@ def test_overdue_decisions_are_escalated_once(tmp_path: Path) -> None:
         "escalate_to": "head.buying",
         "escalated_at": "2026-10-01T00:00:00",
     }
-    store.enqueue([overdue, on_time, already])
-    assert store.record_escalations([overdue, on_time, already]) == 1
-    assert store.record_escalations([overdue]) == 0
+    from stockops.queue.export import run_export
+
+    assert run_export(store, [overdue, on_time, already]).escalations == 1
+    assert run_export(store, [overdue]).escalations == 0
     [event] = [e for e in store.events_after(0) if e["event_type"] == "escalated"]
     assert event["decision_id"] == "a"
     assert "head.buying" in event["reason"]

@@ -663,13 +663,6 @@ class QueueStore:
             closed=staged.closed,
         )
 
-    def record_escalations(self, decisions: Iterable[Mapping[str, Any]]) -> int:
-        """Stage and deliver escalations to the escalation owners' queues; return how many."""
-        staged = self.stage_escalations(decisions)
-        if staged:
-            self.deliver_local()
-        return staged
-
     # -- owners' events ------------------------------------------------------------------------
     def apply_action(
         self,
