@@ -16,10 +16,11 @@ import pytest
 
 from stockops.queue.export import WEBHOOK_CHANNEL, run_export
 from stockops.queue.sqlite_store import SqliteQueueStore
+from stockops.queue.store import QueueStore
 from stockops.queue.webhook import WebhookEndpoint
 
 import webhook_receiver
-from queue_support import decision, write_decisions
+from queue_support import BACKENDS, decision, make_store, write_decisions
 from webhook_receiver import Receiver
 
 SECRET = "whsec_" + base64.b64encode(os.urandom(32)).decode()
@@ -120,8 +121,12 @@ def _endpoint(url: str) -> WebhookEndpoint:
     )
 
 
-def test_dead_letter_after_the_retry_budget(tmp_path: Path) -> None:
-    store = SqliteQueueStore(tmp_path / "queue.sqlite")
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[QueueStore]:
+    yield from make_store(request.param, tmp_path, request)
+
+
+def test_dead_letter_after_the_retry_budget(tmp_path: Path, store: QueueStore) -> None:
     with Receiver(secrets=[SECRET], db_path=tmp_path / "r.sqlite", default_status=500) as r:
         report = run_export(store, [decision("a"), decision("b")], _endpoint(r.url))
         assert r.request_count() == 6  # 2 messages x 3 attempts

@@ -171,6 +171,7 @@ def _send_one(store: QueueStore, sender: Any, message: Mapping[str, Any], cur: A
             getattr(attempt, "http_status", None),
             getattr(attempt, "error", None),
             _iso(getattr(attempt, "at", None)),
+            cur,  # PostgreSQL: the claim's transaction holds this ledger row locked
         )
 
     outcome = sender.send(msg_id, webhook_body(message), on_attempt=on_attempt)

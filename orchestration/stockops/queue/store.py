@@ -530,30 +530,35 @@ class QueueStore:
         http_status: int | None,
         error: str | None,
         at: str | None = None,
+        cur: Cursor | None = None,
     ) -> None:
-        """One transport attempt, in its own transaction: the attempt log gets a row and the ledger
-        row counts it, so an attempt is on record even if the process dies right after it."""
+        """One transport attempt: the attempt log gets a row and the ledger row counts it. In its
+        own transaction (on record even if the process dies right after), or in `cur`'s when the
+        caller holds the ledger row locked (PostgreSQL claims)."""
+        if cur is None:
+            with self.transaction() as own:
+                self.record_attempt(msg_id, channel, http_status, error, at, own)
+            return
         at = at or utc_now()
-        with self.transaction() as cur:
-            cur.execute(
-                """
-                insert into delivery_attempts (
-                    message_id, channel, attempt, attempted_at, http_status, error
-                ) values (?, ?, (
-                    select coalesce(max(attempt), 0) + 1 from delivery_attempts
-                    where message_id = ? and channel = ?
-                ), ?, ?, ?)
-                """,
-                (msg_id, channel, msg_id, channel, at, http_status, error),
-            )
-            cur.execute(
-                """
-                update deliveries set attempts = attempts + 1, http_status = ?, last_error = ?,
-                    first_attempt_at = coalesce(first_attempt_at, ?), last_attempt_at = ?
+        cur.execute(
+            """
+            insert into delivery_attempts (
+                message_id, channel, attempt, attempted_at, http_status, error
+            ) values (?, ?, (
+                select coalesce(max(attempt), 0) + 1 from delivery_attempts
                 where message_id = ? and channel = ?
-                """,
-                (http_status, error, at, at, msg_id, channel),
-            )
+            ), ?, ?, ?)
+            """,
+            (msg_id, channel, msg_id, channel, at, http_status, error),
+        )
+        cur.execute(
+            """
+            update deliveries set attempts = attempts + 1, http_status = ?, last_error = ?,
+                first_attempt_at = coalesce(first_attempt_at, ?), last_attempt_at = ?
+            where message_id = ? and channel = ?
+            """,
+            (http_status, error, at, at, msg_id, channel),
+        )
 
     def disable_channel(self, cur: Cursor, channel: str, reason: str) -> None:
         cur.execute(
