@@ -55,9 +55,9 @@ dev: setup
 	$(PY) -m stockops.instance
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/dagster dev -m stockops.definitions -h 127.0.0.1 -p 3000
 
+# BENCH_SCALES (default 1m,10m), BENCH_SCALE=100m, BENCH_DATA_DIR (default data/bench): see benchmarks/run.py
 bench: setup
-	@if [ -f benchmarks/run.py ]; then $(PY) benchmarks/run.py; \
-	else echo "make bench: the benchmark harness (benchmarks/run.py) is not built yet" >&2; exit 2; fi
+	$(PY) benchmarks/run.py
 
 lock:
 	$(UV) pip compile pyproject.toml --python-version 3.11 --no-header -o requirements.lock

@@ -105,6 +105,14 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _setting_literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return _literal(str(value))
+
+
 def _seed_sql(node: dict[str, Any], project_dir: Path) -> str:
     path = f"{PROJECT_TOKEN}/{node['original_file_path']}"
     types = node["config"].get("column_types") or {}
@@ -173,9 +181,7 @@ def build_script(
         "",
         STATEMENT_MARK + "setup",
     ]
-    parts += [
-        f"set {k} = {json.dumps(v) if isinstance(v, bool) else v!r};" for k, v in settings.items()
-    ]
+    parts += [f"set {k} = {_setting_literal(v)};" for k, v in settings.items()]
     parts += [f"create schema if not exists {DATABASE}.{s};" for s in schemas]
     for uid in order:
         node = nodes[uid]
