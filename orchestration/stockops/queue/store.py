@@ -349,6 +349,21 @@ class QueueStore:
         return StageResult(len(rows), staged, superseded, closed)
 
     @staticmethod
+    def _supersede_older_versions(cur: Cursor, decision_ids: set[str], now: str) -> int:
+        """Mark superseded the open older versions of just these decisions (the ones a delivery
+        batch queued a version of): a keyed lookup per decision, not a scan of the whole queue."""
+        return cur.executemany(
+            """
+            update queue_items set queue_status = 'superseded', updated_at = ?
+            where decision_id = ? and queue_status = 'open' and decision_version < (
+                select max(newer.decision_version) from queue_items as newer
+                where newer.decision_id = queue_items.decision_id
+            )
+            """,
+            [(now, decision_id) for decision_id in sorted(decision_ids)],
+        )
+
+    @staticmethod
     def _mark_superseded(cur: Cursor, now: str) -> int:
         return cur.execute(
             """
@@ -389,7 +404,9 @@ class QueueStore:
                 self.lock_events(cur)
                 now = utc_now()
                 self._apply_batch(cur, batch, now)
-                self._mark_superseded(cur, now)
+                self._supersede_older_versions(
+                    cur, {m["decision_id"] for m in batch if m["kind"] == "assigned"}, now
+                )
                 applied += len(batch)
             fault_point("export_after_batch")
 
