@@ -229,18 +229,36 @@ def markdown_table(rows: Sequence[Row], limit: int = MAX_LISTED) -> str:
 
 
 # ---------------------------------------------------------------------------------- reading
+# the columns of fct_decisions the checks read (not `inputs`, the bulk of a row)
+MART_COLUMNS = (
+    "decision_id",
+    "decision_version",
+    "decision_type",
+    "subject_key",
+    "owner_id",
+    "status",
+    "is_open",
+    "is_overdue",
+    "escalate_to",
+    "escalated_at",
+    "ack_due_at",
+    "resolve_due_at",
+)
+
+
 def read_mart(duckdb_path: Path) -> list[dict[str, Any]]:
     """fct_decisions from the DuckDB file, read-only (no run writes it while checks run)."""
-    return read_decisions(duckdb_path)
+    return read_decisions(duckdb_path, MART_COLUMNS)
 
 
 def read_queue(queue_path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The queue as plain rows: every item (closed ones too) and every event. The only code here
-    that touches the queue store, so the backend can be swapped in one place."""
+    """The queue as plain rows: every item (closed ones too, without their payloads) and the
+    `escalated` events. The only code here that touches the queue store, so the backend can be
+    swapped in one place."""
     from stockops.queue.backends import open_store
 
     store = open_store(queue_path)
-    return store.items(include_closed=True), store.events_after(0)
+    return store.items(include_closed=True, payload=False), store.events_after(0, "escalated")
 
 
 def last_export_started_at(instance: dg.DagsterInstance) -> datetime | None:

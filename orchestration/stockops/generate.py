@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -51,6 +53,8 @@ SCALES: dict[str, dict] = {
 SCENARIOS_FILE = "scenarios.json"
 MIN_SKUS, MIN_LOCATIONS, MIN_DAYS = 20, 4, 60
 MAX_DAYS = 3660
+# SKU x location x day cells above which generation works in a scratch DuckDB file, not in memory
+IN_MEMORY_PAIR_DAYS = 1_000_000_000
 MAX_SKUS, MAX_LOCATIONS = 99_999, 99  # ids are SKU-00001 and LOC-01
 AGED_RECEIPT_DAYS = 420  # the aged SKU's only receipt is this many days before end_date
 LATE_WINDOW_DAYS = 45  # the unreliable supplier delivers late in this many final days
@@ -850,7 +854,19 @@ def generate(
         )
         * 1_000_000,
     }
-    con = duckdb.connect()
+    # Up to ~10M transactions the working tables fit in memory (3.2 GB at 10M); beyond that they
+    # live in a scratch DuckDB file beside the output, so DuckDB can spill instead of running out.
+    scratch = None
+    if skus * locations * days > IN_MEMORY_PAIR_DAYS:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".generate-scratch-", dir=out_dir.parent))
+        say(f"working in a scratch database {scratch} (removed at the end)")
+        con = duckdb.connect(
+            str(scratch / "generate.duckdb"),
+            config={"memory_limit": "50%", "temp_directory": str(scratch / "spill")},
+        )
+    else:
+        con = duckdb.connect()
     try:
         for name, value in variables.items():
             con.execute(f"SET VARIABLE {name} = {value!r}")
@@ -890,6 +906,8 @@ def generate(
         )
     finally:
         con.close()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     seconds = round(time.monotonic() - started, 2)
     say(f"done: {row_counts['inventory_transactions']:,} transactions in {seconds:.1f}s")
     return {

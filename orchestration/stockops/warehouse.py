@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 
-def read_decisions(duckdb_path: Path) -> list[dict[str, Any]]:
-    """Every row of marts.fct_decisions as plain dicts, `inputs` parsed from JSON."""
+def read_decisions(duckdb_path: Path, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Every row of marts.fct_decisions as plain dicts (all columns, or just `columns`), `inputs`
+    parsed from JSON."""
     try:
         con = duckdb.connect(str(duckdb_path), read_only=True)
     except duckdb.IOException as exc:
@@ -21,7 +23,8 @@ def read_decisions(duckdb_path: Path) -> list[dict[str, Any]]:
             ) from None
         raise
     try:
-        cur = con.execute("select * from marts.fct_decisions order by decision_id")
+        listed = ", ".join(f'"{c}"' for c in columns) if columns else "*"
+        cur = con.execute(f"select {listed} from marts.fct_decisions order by decision_id")  # noqa: S608
         columns = [d[0] for d in cur.description]
         rows = [dict(zip(columns, values, strict=True)) for values in cur.fetchall()]
     finally:

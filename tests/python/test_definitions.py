@@ -34,9 +34,12 @@ def test_owner_queue_runs_after_decisions() -> None:
 
 
 def test_dbt_build_args() -> None:
-    assert dbt_build_args(DbtBuildConfig()) == ["build"]
+    # unit tests prove the SQL in `make test`; production builds leave them out
+    assert dbt_build_args(DbtBuildConfig()) == ["build", "--exclude", "resource_type:unit_test"]
     assert dbt_build_args(DbtBuildConfig(as_of_date="2026-10-01", full_refresh=True)) == [
         "build",
+        "--exclude",
+        "resource_type:unit_test",
         "--vars",
         '{"as_of_date": "2026-10-01"}',
         "--full-refresh",

@@ -497,3 +497,16 @@ def test_rejects_invalid_arguments(tmp_path, override):
     with pytest.raises(ValueError):
         generate.generate(tmp_path / "x", **args)
     assert not (tmp_path / "x").exists()
+
+
+def test_large_scales_work_in_a_scratch_file_with_the_same_data(runs, tmp_path, monkeypatch):
+    """Above IN_MEMORY_PAIR_DAYS the generator works in a scratch DuckDB file (100M transactions do
+    not fit in memory); the data are the same and the scratch file is removed."""
+    monkeypatch.setattr(generate, "IN_MEMORY_PAIR_DAYS", 0)
+    messages: list[str] = []
+    out = tmp_path / "landing"
+    generate.generate(out, seed=42, progress=messages.append, **generate.SCALES["tiny"])
+    assert any("scratch database" in m for m in messages)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["landing"]  # scratch removed
+    for table in LANDING_TABLES:
+        assert _checksum(out, table) == _checksum(runs["a"], table), table

@@ -105,3 +105,31 @@ def test_concurrent_deliverers_apply_each_message_once(store: QueueStore) -> Non
     assert store.count() == 600
     assert len([e for e in store.events_after(0) if e["event_type"] == "assigned"]) == 600
     assert {r["attempts"] for r in store.deliveries(LOCAL_CHANNEL)} == {1}
+
+
+def test_batches_walk_the_outbox_in_order_and_deliver_everything_once(store: QueueStore) -> None:
+    """Each batch continues after the last message the previous one claimed (keyset on the
+    outbox's order index): with batches smaller than the export, and messages staged by two
+    exports, every message is applied once, oldest first."""
+    store.stage([decision(f"d{i:02d}") for i in range(7)])
+    store.stage([decision(f"d{i:02d}", 2) for i in range(0, 7, 3)])  # newer versions, later
+    assert store.deliver_local(batch_size=2) == 10
+    assert store.deliver_local(batch_size=2) == 0
+    assert {r["status"] for r in store.deliveries(LOCAL_CHANNEL)} == {"delivered"}
+    order = [(e["decision_id"], e["decision_version"]) for e in store.events_after(0)]
+    assert order[:7] == [(f"d{i:02d}", 1) for i in range(7)]
+    assert order[7:] == [(f"d{i:02d}", 2) for i in range(0, 7, 3)]
+    status = {
+        (r["decision_id"], r["decision_version"]): r["queue_status"]
+        for r in store.items(include_closed=True)
+    }
+    assert status[("d00", 1)] == "superseded" and status[("d00", 2)] == "open"
+    assert status[("d01", 1)] == "open"
+
+
+def test_readers_can_leave_out_payloads_and_other_event_types(store: QueueStore) -> None:
+    run_export(store, [decision("a"), decision("b", escalate_to="head.buying")])
+    items = store.items(include_closed=True, payload=False)
+    assert [i["decision_id"] for i in items] == ["a", "b"]
+    assert all("payload" not in i and i["queue_status"] == "open" for i in items)
+    assert [e["decision_id"] for e in store.events_after(0, "escalated")] == ["b"]

@@ -55,6 +55,15 @@ QUEUE_COLUMNS = (
     "reason",
     "signal_at",
 )
+# every queue_items column but the payload (readers that need the facts, not the message body)
+ITEM_COLUMNS_WITHOUT_PAYLOAD = (
+    *QUEUE_COLUMNS,
+    "queue_status",
+    "escalated_to",
+    "escalated_at",
+    "enqueued_at",
+    "updated_at",
+)
 
 
 def utc_now() -> str:
@@ -177,6 +186,7 @@ def schema_ddl(d: Dialect) -> list[str]:
             payload          text    not null,
             created_at       {ts}    not null
         )""",
+        "create index if not exists outbox_order on outbox (created_at, message_id)",
         f"""
         create table if not exists deliveries (
             message_id       text    not null,
@@ -396,11 +406,13 @@ class QueueStore:
     def deliver_local(self, batch_size: int = 500) -> int:
         """Apply pending `queue` messages, one transaction per batch; return how many applied."""
         applied = 0
+        after = None
         while True:
             with self.transaction() as cur:
-                batch = self.claim(cur, LOCAL_CHANNEL, batch_size)
+                batch = self.claim(cur, LOCAL_CHANNEL, batch_size, after)
                 if not batch:
                     return applied
+                after = (batch[-1]["created_at"], batch[-1]["message_id"])
                 self.lock_events(cur)
                 now = utc_now()
                 self._apply_batch(cur, batch, now)
@@ -482,22 +494,41 @@ class QueueStore:
         )
 
     # -- the ledger ----------------------------------------------------------------------------
-    def claim(self, cur: Cursor, channel: str, limit: int) -> list[dict[str, Any]]:
+    def claim(
+        self, cur: Cursor, channel: str, limit: int, after: tuple[str, str] | None = None
+    ) -> list[dict[str, Any]]:
         """Pending messages of a channel, oldest first; on PostgreSQL locked for this transaction
-        and skipped by every other claimer (FOR UPDATE SKIP LOCKED)."""
-        return cur.all(
-            f"""
-            select outbox.message_id, outbox.kind, outbox.decision_id, outbox.decision_version,
-                   outbox.recipient_id, outbox.payload, deliveries.attempts
+        and skipped by every other claimer (FOR UPDATE SKIP LOCKED).
+
+        `after` is the (created_at, message_id) of the last message a caller claimed: the next
+        batch then walks the outbox's order index from there and stops at `limit`, instead of
+        sorting every pending message again for each batch (at 392k messages that re-sort was
+        most of the export). On SQLite `cross join` keeps the outbox as the outer loop."""
+        columns = """outbox.message_id, outbox.kind, outbox.decision_id, outbox.decision_version,
+                   outbox.recipient_id, outbox.payload, outbox.created_at, deliveries.attempts"""
+        if after is None:
+            sql = f"""
+            select {columns}
             from deliveries
             inner join outbox on outbox.message_id = deliveries.message_id
             where deliveries.channel = ? and deliveries.status = 'pending'
             order by outbox.created_at, outbox.message_id
             limit ?
             {self.dialect.skip_locked}
-            """,
-            (channel, limit),
-        )
+            """
+            return cur.all(sql, (channel, limit))
+        sql = f"""
+            select {columns}
+            from outbox
+            cross join deliveries
+            where deliveries.message_id = outbox.message_id
+              and deliveries.channel = ? and deliveries.status = 'pending'
+              and (outbox.created_at, outbox.message_id) > (?, ?)
+            order by outbox.created_at, outbox.message_id
+            limit ?
+            {self.dialect.skip_locked}
+            """
+        return cur.all(sql, (channel, after[0], after[1], limit))
 
     def record(
         self,
@@ -774,22 +805,28 @@ class QueueStore:
         with self.reading() as cur:
             return [] if cur is None else self._events_for(cur, decision_id, decision_version)
 
-    def events_after(self, seq: int) -> list[dict[str, Any]]:
-        """Queue events with a sequence number above `seq`, oldest first."""
+    def events_after(self, seq: int, event_type: str | None = None) -> list[dict[str, Any]]:
+        """Queue events with a sequence number above `seq` (of one type, or all), oldest first."""
         with self.reading() as cur:
             if cur is None:
                 return []
-            return cur.all("select * from queue_events where seq > ? order by seq", (seq,))
+            return cur.all(
+                "select * from queue_events where seq > ? "
+                "and (cast(? as text) is null or event_type = ?) order by seq",
+                (seq, event_type, event_type),
+            )
 
     def items(
-        self, owner_id: str | None = None, include_closed: bool = False
+        self, owner_id: str | None = None, include_closed: bool = False, payload: bool = True
     ) -> list[dict[str, Any]]:
-        """Queue rows of one owner (theirs, or escalated to them), or of everyone."""
+        """Queue rows of one owner (theirs, or escalated to them), or of everyone; without the
+        payload column when `payload` is false (most of a row's bytes)."""
         with self.reading() as cur:
             if cur is None:
                 return []
+            listed = "*" if payload else ", ".join(ITEM_COLUMNS_WITHOUT_PAYLOAD)
             sql = (
-                "select * from queue_items "
+                f"select {listed} from queue_items "  # noqa: S608 (fixed column names)
                 "where (cast(? as text) is null or owner_id = ? or escalated_to = ?)"
             )
             if not include_closed:
