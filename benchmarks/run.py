@@ -15,11 +15,15 @@ For each scale:
 6. latency: one new day of transactions lands as a new file; `stockops run` again (incremental),
    counting the new queue rows;
 7. the no-op re-run (nothing new landed);
-8. results/<timestamp>-<scale>.json, then BENCHMARKS.md regenerated from the latest result of
+8. the sensor path: `dagster-daemon` serving the code location, one more new day landed, timed
+   until the landing sensor's run has put its decisions in the queue (sensor_path.py);
+9. results/<timestamp>-<scale>.json, then BENCHMARKS.md regenerated from the latest result of
    every scale (report.py).
 
 Environment: BENCH_SCALES (default "1m,10m"), BENCH_SCALE=100m adds 100m, BENCH_DATA_DIR (default
-<repo>/data/bench), BENCH_REFERENCE_VIEWS (table|view, default table).
+<repo>/data/bench), BENCH_REFERENCE_VIEWS (view,table; default both, `view` at 100m),
+BENCH_REFERENCE_RUNS (default 1), BENCH_STEPS (new_day,noop,sensor: steps 6-8; default all, none
+at 100m), BENCH_SENSOR_TIMEOUT_S (default 3600). `--prepare` only generates the data sets.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import os
 import platform
 import shutil
 import sqlite3
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -46,6 +51,7 @@ import measure  # noqa: E402
 import phases  # noqa: E402
 import reference  # noqa: E402
 import report  # noqa: E402
+import sensor_path  # noqa: E402
 from measure import say  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
@@ -110,8 +116,6 @@ def machine_info() -> dict[str, Any]:
 
 
 def versions() -> dict[str, Any]:
-    import subprocess
-
     out: dict[str, Any] = {"python": platform.python_version()}
     for dist in ("duckdb", "dbt-core", "dbt-duckdb", "dagster", "dagster-dbt"):
         try:
@@ -332,6 +336,7 @@ def append_new_day(landing: Path) -> dict[str, Any]:
         new_day = last_day + timedelta(days=1)
         name = f"part-{len(files):05d}-{new_day.isoformat()}.parquet"
         target = folder / name
+        partial = folder / f".{name}.partial"  # renamed in when complete (a sensor may be looking)
         con.execute(
             f"""
             copy (
@@ -343,20 +348,39 @@ def append_new_day(landing: Path) -> dict[str, Any]:
                 from tx
                 where occurred_at::date = ?::date - 6 and txn_type in ({types})
                 order by occurred_at, txn_id
-            ) to '{str(target).replace("'", "''")}' (format parquet)
+            ) to '{str(partial).replace("'", "''")}' (format parquet)
             """,  # noqa: S608
             [max_id, last_day],
         )
+        os.replace(partial, target)
         rows = con.execute("select count(*) from read_parquet(?)", [str(target)]).fetchone()[0]
     finally:
         con.close()
     return {"file": str(target), "day": new_day.isoformat(), "transactions": rows}
 
 
-def reference_variants() -> list[str]:
+DEFAULT_STEPS = {"1m": "new_day,noop,sensor", "10m": "new_day,noop,sensor", "100m": ""}
+KNOWN_STEPS = ("new_day", "noop", "sensor")
+
+
+def steps_for(scale: str) -> set[str]:
+    """What runs after the full run and the reference: BENCH_STEPS (comma-separated new_day,
+    noop, sensor; default all three, and none at 100m, where each is another hour)."""
+    raw = os.environ.get("BENCH_STEPS")
+    text = DEFAULT_STEPS.get(scale, "") if raw is None else raw
+    steps = {x.strip() for x in text.split(",") if x.strip()}
+    unknown = steps - set(KNOWN_STEPS)
+    if unknown:
+        raise SystemExit(f"bench: unknown BENCH_STEPS {sorted(unknown)}; known: {KNOWN_STEPS}")
+    return steps
+
+
+def reference_variants(scale: str) -> list[str]:
     """How the project's views are materialised in the reference: `view` (as dbt does) and/or
-    `table` (every model a table). Both are the same logic; the fastest counts as the floor."""
-    names = os.environ.get("BENCH_REFERENCE_VIEWS", "view,table").split(",")
+    `table` (every model a table). Both are the same logic; the fastest counts as the floor.
+    At 100m only `view` by default (the faster one at 1M and 10M; each variant is a long run)."""
+    default = "view" if scale == "100m" else "view,table"
+    names = os.environ.get("BENCH_REFERENCE_VIEWS", default).split(",")
     variants = [v.strip() for v in names if v.strip()]
     bad = [v for v in variants if v not in ("view", "table")]
     if bad or not variants:
@@ -376,12 +400,15 @@ def run_reference(
         dbt=DBT,
         log_path=logs / "reference-compile.log",
     )
-    return write_reference_scripts(scratch, manifest, landing) | {"compile_s": round(compile_s, 2)}
+    scripts = write_reference_scripts(scratch, manifest, landing, scale)
+    return scripts | {"compile_s": round(compile_s, 2)}
 
 
-def write_reference_scripts(scratch: Path, manifest: Path, landing: Path) -> dict[str, Any]:
+def write_reference_scripts(
+    scratch: Path, manifest: Path, landing: Path, scale: str
+) -> dict[str, Any]:
     scripts = {}
-    for views in reference_variants():
+    for views in reference_variants(scale):
         script, order = reference.build_script(
             manifest, project_dir=REPO, landing_dir=landing, views=views
         )
@@ -467,7 +494,7 @@ def remeasure_reference(scale: str, root: Path) -> Path:
     scratch = base / "reference"
     manifest = scratch / "compile-target" / "manifest.json"
     landing = base / "landing-run"
-    ref = write_reference_scripts(scratch, manifest, landing)
+    ref = write_reference_scripts(scratch, manifest, landing, scale)
     say(f"{scale}: re-measuring the reference for {path.name}")
     again = execute_reference(ref, base, landing, base / "logs")
     again["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -534,18 +561,37 @@ def bench_scale(scale: str, root: Path, stamp: str) -> Path:
         f"ratio {ref['ratio_full_run_to_reference']}x"
     )
 
-    say(f"{scale}: latency: one new day of transactions")
-    new_day = append_new_day(landing)
-    say(f"  new file {Path(new_day['file']).name}: {new_day['transactions']:,} transactions")
-    landed_at = time.time()
-    latency = stockops_run("new-day-run", landing, warehouse, logs)
-    latency["new_day"] = new_day
-    latency["landed_at"] = landed_at
-    result["latency_new_day"] = latency
-    result["latency_sensor_s"] = None  # the sensor path: to be measured when the sensor exists
-
-    say(f"{scale}: no-op re-run")
-    result["noop_rerun"] = stockops_run("noop-run", landing, warehouse, logs)
+    steps = steps_for(scale)
+    result["steps"] = sorted(steps)
+    if "new_day" in steps:
+        say(f"{scale}: latency: one new day of transactions")
+        new_day = append_new_day(landing)
+        say(f"  new file {Path(new_day['file']).name}: {new_day['transactions']:,} transactions")
+        landed_at = time.time()
+        latency = stockops_run("new-day-run", landing, warehouse, logs)
+        latency["new_day"] = new_day
+        latency["landed_at"] = landed_at
+        result["latency_new_day"] = latency
+    if "noop" in steps:
+        say(f"{scale}: no-op re-run")
+        result["noop_rerun"] = stockops_run("noop-run", landing, warehouse, logs)
+    if "sensor" in steps:
+        say(f"{scale}: latency: one new day through the landing sensor and the Dagster daemon")
+        try:
+            result["latency_sensor"] = sensor_path.measure_sensor_path(
+                env=stockops_env(landing, warehouse),
+                landing=landing,
+                warehouse=warehouse,
+                logs=logs,
+                append_new_day=append_new_day,
+                queue_stats=queue_stats,
+                iso_utc=iso_utc,
+                epoch_of=epoch_of,
+                timeout_s=float(os.environ.get("BENCH_SENSOR_TIMEOUT_S", "3600")),
+            )
+        except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+            say(f"  sensor path: FAILED: {exc}")
+            result["latency_sensor"] = {"error": str(exc)}
     result["loadavg_end"] = measure.loadavg()
     result["bench_wall_s"] = round(time.monotonic() - t0, 1)
 
@@ -561,7 +607,6 @@ def run_snapshot(argv: list[str]) -> int:
     data, parse it, and run this harness inside the export, writing results back into this tree.
     The working tree of a shared checkout may be mid-edit; a commit is a state that can be named
     and reproduced."""
-    import subprocess
     import tarfile
 
     ref = os.environ.get("BENCH_SNAPSHOT_REF", "HEAD")
@@ -633,6 +678,11 @@ def main(argv: list[str] | None = None) -> int:
         help="execute the reference again for the latest result of SCALE and record it",
     )
     parser.add_argument(
+        "--prepare",
+        action="store_true",
+        help="only generate (and cache) the data sets of the scales, measure nothing",
+    )
+    parser.add_argument(
         "--snapshot",
         action="store_true",
         help="benchmark a commit (BENCH_SNAPSHOT_REF, default HEAD; exported under BENCH_DATA_DIR) "
@@ -653,7 +703,12 @@ def main(argv: list[str] | None = None) -> int:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         say(f"scales {', '.join(scales)}; data under {root}")
         for scale in scales:
-            bench_scale(scale, root, stamp)
+            if args.prepare:
+                ensure_dataset(scale, root)
+            else:
+                bench_scale(scale, root, stamp)
+        if args.prepare:
+            return 0
     path = report.write(RESULTS, OUT / "BENCHMARKS.md")
     say(f"wrote {path}")
     return 0

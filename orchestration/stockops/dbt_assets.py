@@ -84,7 +84,8 @@ def run_target_path(run_id: str) -> Path:
     base = Path(os.environ.get("DBT_TARGET_PATH") or "target")
     if not base.is_absolute():
         base = Path(dbt_project().project_dir) / base
-    return base / f"stockops_dbt_models-{run_id[:8]}-{uuid.uuid4().hex[:8]}"
+    # named as dagster-dbt names its own (tools that look for a run's artifacts find them)
+    return base / f"stockops_dbt_models-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
 
 
 def partial_parse_cache() -> Path:

@@ -54,7 +54,7 @@ def test_second_run_adds_no_queue_rows(built) -> None:
     assert SqliteQueueStore(cfg.queue_path).count() == before
     # the warehouse keeps dbt's parse state, so the second build parses only what changed
     assert (cfg.warehouse_dir / "dbt" / "partial_parse.msgpack").is_file()
-    (log,) = (cfg.project_dir / "target").glob(f"stockops_dbt_models-{again.run_id[:8]}-*/dbt.log")
+    (log,) = (cfg.project_dir / "target").glob(f"stockops_dbt_models-{again.run_id[:7]}-*/dbt.log")
     text = log.read_text()
     assert "Unable to do partial parsing" not in text
     assert "Partial parsing enabled" in text
