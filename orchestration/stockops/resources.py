@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -26,5 +27,17 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
+class StockopsDbtCliResource(DbtCliResource):
+    """dagster-dbt's dbt CLI resource without its in-process dbt adapter.
+
+    Before every invocation dagster-dbt loads the profile and project and registers a dbt adapter
+    in the orchestrating process (1.9 s on an idle machine, 3.5 s during a bench run), used only by
+    `fetch_row_counts()` / `fetch_column_metadata()`, which stockops does not call. dbt itself runs
+    in its subprocess either way."""
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
+        return None
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable())
+    return StockopsDbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable())

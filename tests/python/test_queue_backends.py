@@ -133,3 +133,16 @@ def test_readers_can_leave_out_payloads_and_other_event_types(store: QueueStore)
     assert [i["decision_id"] for i in items] == ["a", "b"]
     assert all("payload" not in i and i["queue_status"] == "open" for i in items)
     assert [e["decision_id"] for e in store.events_after(0, "escalated")] == ["b"]
+
+
+def test_a_re_run_stages_nothing_and_a_new_channel_gets_the_open_backlog(store: QueueStore) -> None:
+    """Staging reads the keys already there first: the same decisions again add no outbox or
+    ledger rows; a channel that appears later gets a pending ledger row for each staged message."""
+    rows = [decision(f"d{i}") for i in range(4)]
+    assert store.stage(rows).staged == 4
+    assert store.stage(rows).staged == 0
+    assert len(store.deliveries(LOCAL_CHANNEL)) == 4
+    assert store.stage([*rows, decision("d9")], ["webhook"]).staged == 1
+    assert len(store.deliveries(LOCAL_CHANNEL)) == 5
+    hook = store.deliveries("webhook")
+    assert len(hook) == 5 and {r["status"] for r in hook} == {"pending"}

@@ -306,7 +306,18 @@ class QueueStore:
     def _stage_messages(
         self, cur: Cursor, kind: str, rows: list[tuple[Mapping[str, Any], str]], channels: list[str]
     ) -> int:
+        """Outbox rows for the messages not staged yet, and a pending ledger row per channel that
+        lacks one (a channel added later gets the open backlog). The keys already there are read
+        first, so a re-run serialises and inserts nothing (at 392k decisions the blind
+        insert-or-ignore of every message was most of a no-op export)."""
+        if not rows:
+            return 0
         now = utc_now()
+        keyed = [(message_id(kind, d), d, recipient) for d, recipient in rows]
+        staged_ids = {
+            r["message_id"]
+            for r in cur.all("select message_id from outbox where kind = ?", (kind,))
+        }
         staged = cur.executemany(
             """
             insert into outbox (
@@ -316,7 +327,7 @@ class QueueStore:
             """,
             [
                 (
-                    message_id(kind, d),
+                    msg_id,
                     kind,
                     d["decision_id"],
                     int(d["decision_version"]),
@@ -324,14 +335,20 @@ class QueueStore:
                     json.dumps(d, default=str, sort_keys=True),
                     now,
                 )
-                for d, recipient in rows
+                for msg_id, d, recipient in keyed
+                if msg_id not in staged_ids
             ],
         )
-        cur.executemany(
-            "insert into deliveries (message_id, channel) values (?, ?) "
-            "on conflict (message_id, channel) do nothing",
-            [(message_id(kind, d), channel) for d, _ in rows for channel in channels],
-        )
+        for channel in channels:
+            ledger_ids = {
+                r["message_id"]
+                for r in cur.all("select message_id from deliveries where channel = ?", (channel,))
+            }
+            cur.executemany(
+                "insert into deliveries (message_id, channel) values (?, ?) "
+                "on conflict (message_id, channel) do nothing",
+                [(msg_id, channel) for msg_id, _, _ in keyed if msg_id not in ledger_ids],
+            )
         return staged
 
     def stage(
@@ -426,7 +443,10 @@ class QueueStore:
         """Apply a batch of queue messages with a few bulk statements. Every statement is
         idempotent by key (queue row, event id, escalation once), so applying a message again
         changes nothing; the ledger rows are marked delivered in the same transaction."""
-        assigned = [json.loads(m["payload"]) for m in batch if m["kind"] == "assigned"]
+        # (decision, its payload text): the outbox holds the canonical JSON the queue row keeps
+        assigned = [
+            (json.loads(m["payload"]), m["payload"]) for m in batch if m["kind"] == "assigned"
+        ]
         escalated = [
             (json.loads(m["payload"]), m["recipient_id"]) for m in batch if m["kind"] == "escalated"
         ]
@@ -445,11 +465,11 @@ class QueueStore:
                     *(_text(d.get(col)) for col in QUEUE_COLUMNS[2:5]),
                     d.get("value_at_stake"),
                     *(_text(d.get(col)) for col in QUEUE_COLUMNS[6:]),
-                    json.dumps(d, default=str, sort_keys=True),
+                    payload,
                     now,
                     now,
                 )
-                for d in assigned
+                for d, payload in assigned
             ],
         )
         cur.executemany(
@@ -459,7 +479,7 @@ class QueueStore:
             """,
             [(to, now, now, d["decision_id"], int(d["decision_version"])) for d, to in escalated],
         )
-        events = [(d, "assigned", f"queued for {d['owner_id']}") for d in assigned] + [
+        events = [(d, "assigned", f"queued for {d['owner_id']}") for d, _ in assigned] + [
             (d, "escalated", f"SLA breached: escalated from {d['owner_id']} to {to}")
             for d, to in escalated
         ]
