@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import math
 import threading
 from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from stockops.queue.export import run_export
-from stockops.queue.store import LOCAL_CHANNEL, QueueStore
+from stockops.queue.store import LOCAL_CHANNEL, QueueStore, decision_of, payload_text
 
 from queue_support import BACKENDS, decision, make_store
 
@@ -146,3 +150,26 @@ def test_a_re_run_stages_nothing_and_a_new_channel_gets_the_open_backlog(store: 
     assert len(store.deliveries(LOCAL_CHANNEL)) == 5
     hook = store.deliveries("webhook")
     assert len(hook) == 5 and {r["status"] for r in hook} == {"pending"}
+
+
+def test_payloads_keep_dates_as_text_sort_keys_and_read_back_older_json() -> None:
+    row = {
+        "value_at_stake": Decimal("12.50"),
+        "decision_id": "d-é",
+        "detected_at": datetime(2026, 11, 1, 6, 0, 0),
+        "due_date": date(2026, 11, 3),
+        "sigma": float("nan"),
+        "inputs": {"z": 1.5, "a": None},
+    }
+    text = payload_text(row)
+    assert list(json.loads(text)) == sorted(row)  # keys sorted, at every level
+    assert list(json.loads(text)["inputs"]) == ["a", "z"]
+    back = decision_of(text)
+    assert back["detected_at"] == "2026-11-01 06:00:00"  # str(datetime), as before orjson
+    assert back["due_date"] == "2026-11-03"
+    assert back["value_at_stake"] == "12.50"
+    assert back["decision_id"] == "d-é"
+    assert back["sigma"] is None  # NaN is not JSON: null
+    # a payload an earlier json.dumps wrote, NaN token included, still reads back
+    older = json.dumps({"sigma": float("nan"), "decision_id": "x"})
+    assert math.isnan(decision_of(older)["sigma"])

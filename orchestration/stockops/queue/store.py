@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
+
 from stockops.faults import fault_point
 
 SYSTEM_ACTOR = "stockops"
@@ -277,6 +279,12 @@ class QueueStore:
         """Held while delivering to remote channels (SQLite: one exporter at a time)."""
         yield
 
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Transactions inside may share one connection (SQLite); a no-op where connections are
+        cheap to take (PostgreSQL's are per transaction)."""
+        yield
+
     # -- staging -------------------------------------------------------------------------------
     def enabled_channels(self, cur: Cursor, channels: Iterable[str]) -> list[str]:
         disabled = {
@@ -307,17 +315,18 @@ class QueueStore:
         self, cur: Cursor, kind: str, rows: list[tuple[Mapping[str, Any], str]], channels: list[str]
     ) -> int:
         """Outbox rows for the messages not staged yet, and a pending ledger row per channel that
-        lacks one (a channel added later gets the open backlog). The keys already there are read
-        first, so a re-run serialises and inserts nothing (at 392k decisions the blind
-        insert-or-ignore of every message was most of a no-op export)."""
+        lacks one (a channel added later gets the open backlog). This export's keys are looked up
+        first (by primary key, in chunks: the cost follows the decisions offered, not the outbox's
+        history), so a re-run serialises and inserts nothing; at 392k decisions the blind
+        insert-or-ignore of every message was most of a no-op export."""
         if not rows:
             return 0
         now = utc_now()
         keyed = [(message_id(kind, d), d, recipient) for d, recipient in rows]
-        staged_ids = {
-            r["message_id"]
-            for r in cur.all("select message_id from outbox where kind = ?", (kind,))
-        }
+        ids = [msg_id for msg_id, _, _ in keyed]
+        staged_ids = _message_ids_present(
+            cur, "select message_id from outbox where message_id in", ids
+        )
         staged = cur.executemany(
             """
             insert into outbox (
@@ -332,7 +341,7 @@ class QueueStore:
                     d["decision_id"],
                     int(d["decision_version"]),
                     recipient,
-                    json.dumps(d, default=str, sort_keys=True),
+                    payload_text(d),
                     now,
                 )
                 for msg_id, d, recipient in keyed
@@ -340,10 +349,12 @@ class QueueStore:
             ],
         )
         for channel in channels:
-            ledger_ids = {
-                r["message_id"]
-                for r in cur.all("select message_id from deliveries where channel = ?", (channel,))
-            }
+            ledger_ids = _message_ids_present(
+                cur,
+                "select message_id from deliveries where channel = ? and message_id in",
+                ids,
+                (channel,),
+            )
             cur.executemany(
                 "insert into deliveries (message_id, channel) values (?, ?) "
                 "on conflict (message_id, channel) do nothing",
@@ -424,20 +435,31 @@ class QueueStore:
         """Apply pending `queue` messages, one transaction per batch; return how many applied."""
         applied = 0
         after = None
-        while True:
-            with self.transaction() as cur:
-                batch = self.claim(cur, LOCAL_CHANNEL, batch_size, after)
-                if not batch:
+        with self.session():
+            while True:
+                applied_now = self._deliver_local_batch(batch_size, after)
+                if applied_now is None:
                     return applied
-                after = (batch[-1]["created_at"], batch[-1]["message_id"])
-                self.lock_events(cur)
-                now = utc_now()
-                self._apply_batch(cur, batch, now)
-                self._supersede_older_versions(
-                    cur, {m["decision_id"] for m in batch if m["kind"] == "assigned"}, now
-                )
-                applied += len(batch)
-            fault_point("export_after_batch")
+                after, count = applied_now
+                applied += count
+                fault_point("export_after_batch")
+
+    def _deliver_local_batch(
+        self, batch_size: int, after: tuple[str, str] | None
+    ) -> tuple[tuple[str, str], int] | None:
+        """One delivery batch in one transaction: the position reached and the messages applied,
+        or None when nothing is pending after `after`."""
+        with self.transaction() as cur:
+            batch = self.claim(cur, LOCAL_CHANNEL, batch_size, after)
+            if not batch:
+                return None
+            self.lock_events(cur)
+            now = utc_now()
+            self._apply_batch(cur, batch, now)
+            self._supersede_older_versions(
+                cur, {m["decision_id"] for m in batch if m["kind"] == "assigned"}, now
+            )
+        return (batch[-1]["created_at"], batch[-1]["message_id"]), len(batch)
 
     def _apply_batch(self, cur: Cursor, batch: list[dict[str, Any]], now: str) -> None:
         """Apply a batch of queue messages with a few bulk statements. Every statement is
@@ -445,10 +467,12 @@ class QueueStore:
         changes nothing; the ledger rows are marked delivered in the same transaction."""
         # (decision, its payload text): the outbox holds the canonical JSON the queue row keeps
         assigned = [
-            (json.loads(m["payload"]), m["payload"]) for m in batch if m["kind"] == "assigned"
+            (decision_of(m["payload"]), m["payload"]) for m in batch if m["kind"] == "assigned"
         ]
         escalated = [
-            (json.loads(m["payload"]), m["recipient_id"]) for m in batch if m["kind"] == "escalated"
+            (decision_of(m["payload"]), m["recipient_id"])
+            for m in batch
+            if m["kind"] == "escalated"
         ]
         cur.executemany(
             """
@@ -887,6 +911,37 @@ class QueueStore:
                 group by owner_id order by value_at_stake desc, owner_id
                 """
             )
+
+
+def payload_text(decision: Mapping[str, Any]) -> str:
+    """A decision as the outbox and the queue keep it: JSON with sorted keys; dates, times and
+    decimals as their `str()` ("2026-11-01 06:00:00", "12.50"). orjson: at 392k decisions
+    `json.dumps` was a fifth of the export."""
+    return orjson.dumps(
+        decision, default=str, option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+    ).decode()
+
+
+def decision_of(payload: str) -> dict[str, Any]:
+    """A payload back as a dict (orjson; `json` for text orjson refuses, such as the NaN an
+    earlier `json.dumps` may have written)."""
+    try:
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return json.loads(payload)
+
+
+def _message_ids_present(
+    cur: Cursor, select_in: str, keys: Sequence[str], params: Sequence[Any] = (), chunk: int = 500
+) -> set[str]:
+    """The `keys` a `select <key> from ... <key> in` query finds, asked `chunk` keys at a time
+    (SQLite caps bound parameters; each chunk is one primary-key lookup per key)."""
+    found: set[str] = set()
+    for start in range(0, len(keys), chunk):
+        part = keys[start : start + chunk]
+        marks = ", ".join("?" * len(part))
+        found.update(r["message_id"] for r in cur.all(f"{select_in} ({marks})", (*params, *part)))
+    return found
 
 
 def _text(value: Any) -> str | None:
