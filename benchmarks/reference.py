@@ -339,7 +339,8 @@ def compare(
                     (volatile if name in volatile_columns else mismatches).append(name)
             # text (JSON) columns holding floats: the last digit of a sum may differ with the
             # order of addition; compare them row by row, aligned on the exactly equal columns
-            tolerant = []
+            tolerant: list[str] = []
+            examples: dict[str, dict[str, Any]] = {}
             if mismatches and ref[0] == got[0]:
                 exact = [
                     n
@@ -356,11 +357,20 @@ def compare(
                     b_rows = con.execute(
                         f'select "{name}" from run.{schema}.{table} order by {order}'  # noqa: S608
                     ).fetchall()
-                    if all(
-                        _close(a[0], b[0], rel_tol) for a, b in zip(a_rows, b_rows, strict=True)
-                    ):
+                    differing = [
+                        (a[0], b[0])
+                        for a, b in zip(a_rows, b_rows, strict=True)
+                        if not _close(a[0], b[0], rel_tol)
+                    ]
+                    if not differing:
                         mismatches.remove(name)
                         tolerant.append(name)
+                    else:  # evidence for whoever reads the result: the first few differing rows
+                        examples.setdefault(name, {"rows_differing": len(differing)})
+                        examples[name]["first"] = [
+                            {"reference": str(a)[:400], "run": str(b)[:400]}
+                            for a, b in differing[:3]
+                        ]
             table_equal = ref[0] == got[0] and not mismatches
             out["tables"][table] = {
                 "rows_reference": ref[0],
@@ -369,6 +379,7 @@ def compare(
                 "mismatched_columns": mismatches,
                 "volatile_columns_differing": volatile,
                 "text_columns_equal_within_float_tolerance": tolerant,
+                **({"text_columns_differing_rows": examples} if examples else {}),
                 "equal": table_equal,
             }
             out["equal"] = out["equal"] and table_equal
