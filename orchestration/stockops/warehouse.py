@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import orjson
 
 
 def read_decisions(duckdb_path: Path, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
@@ -31,8 +32,17 @@ def read_decisions(duckdb_path: Path, columns: Sequence[str] | None = None) -> l
         con.close()
     for row in rows:
         if isinstance(row.get("inputs"), str):
-            row["inputs"] = json.loads(row["inputs"])
+            row["inputs"] = _json(row["inputs"])
     return rows
+
+
+def _json(text: str) -> Any:
+    """orjson (a fifth of the time at 392k rows); `json` for the NaN and Infinity DuckDB's
+    json_object writes for non-finite doubles, which orjson refuses."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def lock_holder(duckdb_path: Path) -> str | None:
