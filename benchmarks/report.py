@@ -334,8 +334,9 @@ def holding_back(res: dict[str, dict[str, Any]]) -> list[str]:
     if scale is None:
         return []
     r = res[scale]
-    full, lat = r["full_run"], r["latency_new_day"]
-    fp, lp = full["timeline"]["phases"], lat["timeline"]["phases"]
+    full, lat, noop = r["full_run"], r.get("latency_new_day"), r.get("noop_rerun")
+    fp = full["timeline"]["phases"]
+    lp = lat["timeline"]["phases"] if lat else {}
 
     def part(ph: dict[str, float], *keys: str) -> float:
         return sum(ph.get(k, 0.0) for k in keys)
@@ -353,16 +354,21 @@ def holding_back(res: dict[str, dict[str, Any]]) -> list[str]:
         f"start-up {_s(fp.get('startup'))} and dbt start-up/parse {_s(fp.get('dbt_start_parse'))}; "
         f"export {_s(fp.get('export'))} for {_n(full['queue_rows_inserted'])} queue rows; "
         f"publish + checks {_s(part(fp, 'publish', 'checks'))}.",
-        f"- **One new day {_s(_wall(lat))}.** Per-run fixed costs (start-up, dbt start-up/parse, "
-        f"tests, gaps, finish) {_s(part(lp, *fixed))}; dbt models {_s(lp.get('models'))} — every "
-        "table model is rebuilt from the whole history, only the ledger "
-        "(`base_landing__inventory_transactions`) reads just the new file; export "
-        f"{_s(lp.get('export'))}.",
-        f"- **No-op re-run {_s(_wall(r['noop_rerun']))}**: the same work as a new day; nothing is "
-        "skipped when nothing landed.",
-        "",
     ]
-    return lines
+    if lat:
+        lines.append(
+            f"- **One new day {_s(_wall(lat))}.** Per-run fixed costs (start-up, dbt start-up/parse, "
+            f"tests, gaps, finish) {_s(part(lp, *fixed))}; dbt models {_s(lp.get('models'))} — "
+            "every table model is rebuilt from the whole history, only the ledger "
+            "(`base_landing__inventory_transactions`) reads just the new file; export "
+            f"{_s(lp.get('export'))}."
+        )
+    if noop:
+        lines.append(
+            f"- **No-op re-run {_s(_wall(noop))}**: the same work as a new day; nothing is "
+            "skipped when nothing landed."
+        )
+    return lines + [""]
 
 
 def where_time_goes(res: dict[str, dict[str, Any]]) -> list[str]:
