@@ -6548,7 +6548,7 @@ previous as (
             *,
             0 as decision_version,
             'new' as change_kind,
-            cast('2026-12-01 08:10:45' as timestamp) as detected_at
+            cast('2026-12-01 08:52:30' as timestamp) as detected_at
         from candidates
         where false
 
@@ -6594,7 +6594,7 @@ proposed as (
             when previous.change_kind = 'withdrawn' then 'reopened'
             else 'changed'
         end as change_kind,
-        cast('2026-12-01 08:10:45' as timestamp) as detected_at
+        cast('2026-12-01 08:52:30' as timestamp) as detected_at
     from candidates
     left join previous on candidates.decision_id = previous.decision_id
     where
@@ -6632,7 +6632,7 @@ withdrawn as (
         context.as_of_date,
         previous.decision_version,
         'withdrawn' as change_kind,
-        cast('2026-12-01 08:10:45' as timestamp) as detected_at
+        cast('2026-12-01 08:52:30' as timestamp) as detected_at
     from open_previous as previous
     cross join context
     where
@@ -6767,8 +6767,8 @@ milestones as (
                 occurred_at,
                 least(
                     coalesce(snoozed_until, occurred_at),
-                    coalesce(next_event_at, cast('2026-12-01 08:10:45' as timestamp)),
-                    cast('2026-12-01 08:10:45' as timestamp)
+                    coalesce(next_event_at, cast('2026-12-01 08:52:30' as timestamp)),
+                    cast('2026-12-01 08:52:30' as timestamp)
                 )
             )
         ) filter (where event_type = 'snoozed'), 0) / 3600.0 as paused_hours
@@ -6790,7 +6790,7 @@ final as (
         final_state.decision_id,
         final_state.decision_version,
         case
-            when final_state.state = 'snoozed' and final_state.snoozed_until <= cast('2026-12-01 08:10:45' as timestamp)
+            when final_state.state = 'snoozed' and final_state.snoozed_until <= cast('2026-12-01 08:52:30' as timestamp)
                 then final_state.state_before_snooze
             else final_state.state
         end as lifecycle_status,
@@ -6803,7 +6803,7 @@ final as (
         milestones.executed_at,
         milestones.escalated_at,
         greatest(coalesce(milestones.paused_hours, 0), 0) as paused_hours,
-        cast('2026-12-01 08:10:45' as timestamp) as evaluated_at
+        cast('2026-12-01 08:52:30' as timestamp) as evaluated_at
     from final_state
     left join milestones
         on
