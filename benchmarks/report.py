@@ -257,7 +257,7 @@ def targets(res: dict[str, dict[str, Any]]) -> list[str]:
         caveat = (
             ""
             if c100 == c10
-            else f" (100M measured on `{c100}`, 10M on `{c10}`: different code and days)"
+            else f" (100M measured on `{c100}`, 10M on `{c10}`; compare their code before reading the ratio)"
         )
         lines.append(
             f"| 100M: time 100M / 10M ≤ 12× | {_x(growth)}{caveat} | "
