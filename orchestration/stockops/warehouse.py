@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import orjson
+
+from stockops import jsonio
 
 
 def read_decisions(duckdb_path: Path, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
@@ -32,17 +32,8 @@ def read_decisions(duckdb_path: Path, columns: Sequence[str] | None = None) -> l
         con.close()
     for row in rows:
         if isinstance(row.get("inputs"), str):
-            row["inputs"] = _json(row["inputs"])
+            row["inputs"] = jsonio.loads(row["inputs"])
     return rows
-
-
-def _json(text: str) -> Any:
-    """orjson (a fifth of the time at 392k rows); `json` for the NaN and Infinity DuckDB's
-    json_object writes for non-finite doubles, which orjson refuses."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
 
 
 def lock_holder(duckdb_path: Path) -> str | None:

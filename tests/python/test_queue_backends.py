@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from stockops.jsonio import loads
 from stockops.queue.export import run_export
-from stockops.queue.store import LOCAL_CHANNEL, QueueStore, decision_of, payload_text
+from stockops.queue.store import LOCAL_CHANNEL, QueueStore, payload_text
 
 from queue_support import BACKENDS, decision, make_store
 
@@ -164,7 +165,7 @@ def test_payloads_keep_dates_as_text_sort_keys_and_read_back_older_json() -> Non
     text = payload_text(row)
     assert list(json.loads(text)) == sorted(row)  # keys sorted, at every level
     assert list(json.loads(text)["inputs"]) == ["a", "z"]
-    back = decision_of(text)
+    back = loads(text)
     assert back["detected_at"] == "2026-11-01 06:00:00"  # str(datetime), as before orjson
     assert back["due_date"] == "2026-11-03"
     assert back["value_at_stake"] == "12.50"
@@ -172,4 +173,4 @@ def test_payloads_keep_dates_as_text_sort_keys_and_read_back_older_json() -> Non
     assert back["sigma"] is None  # NaN is not JSON: null
     # a payload an earlier json.dumps wrote, NaN token included, still reads back
     older = json.dumps({"sigma": float("nan"), "decision_id": "x"})
-    assert math.isnan(decision_of(older)["sigma"])
+    assert math.isnan(loads(older)["sigma"])

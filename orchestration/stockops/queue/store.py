@@ -23,7 +23,6 @@ locking). Every value reaches the database as a bound parameter, never as SQL te
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -33,6 +32,7 @@ from typing import Any
 
 import orjson
 
+from stockops import jsonio
 from stockops.faults import fault_point
 
 SYSTEM_ACTOR = "stockops"
@@ -467,10 +467,10 @@ class QueueStore:
         changes nothing; the ledger rows are marked delivered in the same transaction."""
         # (decision, its payload text): the outbox holds the canonical JSON the queue row keeps
         assigned = [
-            (decision_of(m["payload"]), m["payload"]) for m in batch if m["kind"] == "assigned"
+            (jsonio.loads(m["payload"]), m["payload"]) for m in batch if m["kind"] == "assigned"
         ]
         escalated = [
-            (decision_of(m["payload"]), m["recipient_id"])
+            (jsonio.loads(m["payload"]), m["recipient_id"])
             for m in batch
             if m["kind"] == "escalated"
         ]
@@ -812,7 +812,7 @@ class QueueStore:
             (decision_id,),
         )
         if item is not None:
-            item["decision"] = json.loads(item.pop("payload"))
+            item["decision"] = jsonio.loads(item.pop("payload"))
         return item
 
     @staticmethod
@@ -920,15 +920,6 @@ def payload_text(decision: Mapping[str, Any]) -> str:
     return orjson.dumps(
         decision, default=str, option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
     ).decode()
-
-
-def decision_of(payload: str) -> dict[str, Any]:
-    """A payload back as a dict (orjson; `json` for text orjson refuses, such as the NaN an
-    earlier `json.dumps` may have written)."""
-    try:
-        return orjson.loads(payload)
-    except orjson.JSONDecodeError:
-        return json.loads(payload)
 
 
 def _message_ids_present(
