@@ -22,6 +22,7 @@ help:
 	@echo "make test   lint + dbt build + pytest (installs everything it needs first)"
 	@echo "make lint   sqlfluff + ruff"
 	@echo "make dev    Dagster UI on http://127.0.0.1:3000"
+	@echo "make docs   regenerate the column reference in docs/marts.md from the marts' yml"
 	@echo "make bench  benchmarks at 1M and 10M transactions (BENCH_SCALE=100m adds 100M); results in BENCHMARKS.md"
 
 setup: $(STAMP) target/manifest.json
@@ -54,6 +55,11 @@ test: setup lint
 dev: setup
 	$(PY) -m stockops.instance
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/dagster dev -m stockops.definitions -h 127.0.0.1 -p 3000
+
+# the generated part of docs/marts.md (a test fails when it is out of date with the yml)
+.PHONY: docs
+docs: setup
+	$(PY) -m stockops.docs_gen
 
 # BENCH_SCALES (default 1m,10m), BENCH_SCALE=100m, BENCH_DATA_DIR (default data/bench): see benchmarks/run.py
 bench: setup

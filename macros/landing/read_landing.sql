@@ -1,7 +1,7 @@
 {#-
     read_landing(table_name, columns, optional_columns=[], exclude_files=[])
 
-    Every landed row of one landing table (DESIGN §3) as a parenthesised subquery:
+    Every landed row of one landing table (docs/landing-contract.md) as a parenthesised subquery:
     the contract columns as trimmed VARCHAR ('' becomes null), plus
       _source_file  the file path as globbed under var('landing_dir'),
       _source_row   the 1-based data row in that file (the CSV header is not counted).

@@ -3,7 +3,7 @@
     category's aging policy) is not 'none' (fct_inventory_aging). One decision per sku × location × band:
     act on the band's quantity; value_at_stake is the band's value at risk (value × markdown_pct).
     signal_at: when the oldest stock in the band crossed into it — its original receipt date + the band's
-    minimum age (DESIGN §5: receipt date + band threshold).
+    minimum age (receipt date + band threshold).
 -#}
 with
 

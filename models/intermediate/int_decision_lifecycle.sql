@@ -1,5 +1,5 @@
 {#-
-    Lifecycle of every decision version from the append-only decision_events (DESIGN §5):
+    Lifecycle of every decision version from the append-only decision_events (docs/decisions.md):
       proposed → assigned → acknowledged → approved | rejected | snoozed(until) → executed,
       escalated when an SLA is breached, reversed only after executed.
     The allowed transitions are the seed decision_transitions, which the `stockops queue` CLI also

@@ -1,7 +1,7 @@
 {#-
     Daily demand per sku × location, in positive units (ledger quantities are signed changes of
     on-hand, so demand = −Σ quantity over the demand types):
-      customer_demand_qty  sales + consumption − returns (DESIGN §3), the independent demand;
+      customer_demand_qty  sales + consumption − returns (docs/marts.md), the independent demand;
       demand_qty           what depletes the location: customer demand, plus transfers out at a DC
                            (a DC's demand is what it ships to stores).
     Only days with movement are stored; statistics count the missing days as zero demand.

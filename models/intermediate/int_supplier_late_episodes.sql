@@ -3,7 +3,7 @@
     its late deliveries in the rolling policy window (late_at's date within window_days up to that day;
     overdue open lines stay counted while open) reach late_deliveries_threshold. The episode start is the
     late delivery that made the count reach the threshold after the last moment it was below it; it does
-    not move while the episode lasts, so the switch_supplier decision keeps one identity (DESIGN §5).
+    not move while the episode lasts, so the switch_supplier decision keeps one identity (docs/decisions.md).
     One row per supplier with a late delivery; unreliable_since_at is null when the supplier is reliable now.
 -#}
 with

@@ -1,4 +1,4 @@
-"""Python asset checks on `owner_queue`: the time-to-action guarantees of DESIGN §7.
+"""Python asset checks on `owner_queue`: the time-to-action guarantees (docs/orchestration.md).
 
 | check                     | severity | passes when                                                   |
 |---------------------------|----------|---------------------------------------------------------------|
@@ -395,7 +395,7 @@ def evaluate(
     specs=CHECK_SPECS,
     can_subset=True,
     name="owner_queue_checks",
-    description="Time-to-action checks on the owners' queues (DESIGN §7).",
+    description="Time-to-action checks on the owners' queues (docs/orchestration.md).",
 )
 def owner_queue_checks(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
     cfg = settings.load()

@@ -1,4 +1,4 @@
-"""Deterministic sample landing data (DESIGN §3), generated inside one in-memory DuckDB.
+"""Deterministic sample landing data (docs/landing-contract.md), generated inside one in-memory DuckDB.
 
 All heavy work is SQL; Python only sets the parameters, runs the phases in order and writes the
 files. Every random draw is a hash of (seed, purpose tag, entity ids, day) mapped to [0, 1), so the

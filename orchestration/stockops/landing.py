@@ -1,4 +1,4 @@
-"""The landing contract (DESIGN §3) and a pre-flight check of a landing directory.
+"""The landing contract (docs/landing-contract.md) and a pre-flight check of a landing directory.
 
 dbt quarantines bad *rows*; this catches what would make dbt fail as a whole — a missing table or
 a file without a contract column — and says so in one line per problem.

@@ -1,4 +1,4 @@
-"""The Dagster code location loads, and holds what DESIGN §7 says it holds."""
+"""The Dagster code location loads, and holds what docs/orchestration.md says it holds."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ ACTIONS: dict[str, str] = {
     "execute": "executed",
     "reverse": "reversed",
 }
-# actions only an approver may take (reversal is authority-checked like approval, DESIGN §5)
+# actions only an approver may take (reversal is authority-checked like approval)
 APPROVER_ACTIONS = frozenset({"approve", "reject", "reverse"})
 REASON_REQUIRED = frozenset({"reject", "reverse"})
 # events the lifecycle replay skips (int_decision_lifecycle.sql filters them out)

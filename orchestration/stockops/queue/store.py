@@ -1,6 +1,6 @@
 """The owner-queue store: outbox, delivery ledger, queues and events, on SQLite or PostgreSQL.
 
-How a decision version reaches its owner (DESIGN §6):
+How a decision version reaches its owner (docs/queues.md):
 
 1. `stage` writes one outbox message per decision version not staged before — message id
    `assigned:<decision_id>:<version>`, keyed so staging again has no effect — and a `pending`
