@@ -32,7 +32,8 @@ typed as (
         supplier_id,
         sku_id,
         {{ landing_integer('priority', min_value=1) }} as priority,
-        {{ landing_integer('quoted_lead_time_days', min_value=0, max_value=lead_time_max_days) }} as quoted_lead_time_days,
+        {{ landing_integer('quoted_lead_time_days', min_value=0, max_value=lead_time_max_days) }}
+            as quoted_lead_time_days,
         {{ landing_number('moq') }} as moq,
         {{ landing_number('order_multiple') }} as order_multiple,
         {{ landing_number('unit_cost', 'money') }} as unit_cost,
@@ -63,7 +64,9 @@ checked as (
             case when raw_priority is null then 'missing priority' end,
             {{ landing_integer_reason('priority', 'raw_priority', min_value=1) }},
             case when raw_quoted_lead_time_days is null then 'missing quoted_lead_time_days' end,
-            {{ landing_integer_reason('quoted_lead_time_days', 'raw_quoted_lead_time_days', min_value=0, max_value=lead_time_max_days) }},
+            {{ landing_integer_reason(
+                'quoted_lead_time_days', 'raw_quoted_lead_time_days', min_value=0, max_value=lead_time_max_days
+            ) }},
             {{ landing_number_reason('moq', 'raw_moq') }},
             case when moq < 0 then 'negative moq' end,
             {{ landing_number_reason('order_multiple', 'raw_order_multiple') }},
