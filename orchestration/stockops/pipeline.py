@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -65,7 +66,7 @@ def run_build(
         )
     failures = dbt_failures(result.run_id)
     failures += [
-        f"{event.step_key}: {event.step_failure_data.error.message.strip().splitlines()[0]}"
+        f"{event.step_key}: {root_cause(event.step_failure_data.error)}"
         for event in result.all_events
         if event.is_step_failure
         and event.step_failure_data.error is not None
@@ -92,6 +93,15 @@ def run_build(
     return BuildOutcome(
         result.success and not failures, result.run_id, failures, inserted, published, warnings
     )
+
+
+def root_cause(error: Any) -> str:
+    """The first line of the innermost error of a step failure (Dagster wraps the exception the
+    step raised in its own)."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    lines = str(error.message).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def dbt_failures(run_id: str) -> list[str]:
