@@ -154,19 +154,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         for run_id, reason in fail_dead_runs(instance):
             print(f"marked run {run_id} failed: {reason}")
 
-    log_path = errors.new_log_path(cfg.warehouse_dir, "run")
-    print(f"log       {log_path}", flush=True)
+    # Dagster's and dbt's output goes to the run's log (--verbose: to the terminal instead)
+    log_path = None if args.verbose else errors.new_log_path(cfg.warehouse_dir, "run")
+    if log_path:
+        print(f"log       {log_path}", flush=True)
     started = time.monotonic()
-    with contextlib.nullcontext() if args.verbose else output_to(log_path):
+    with output_to(log_path) if log_path else contextlib.nullcontext():
         outcome = run_build(as_of_date=args.as_of or "", full_refresh=args.full_refresh)
     elapsed = time.monotonic() - started
     if not outcome.success:
         causes = outcome.failures or ["see the log"]
-        more = f" (and {len(causes) - 1} more)" if len(causes) > 1 else ""
-        with log_path.open("a") as log:
-            log.write("\nstockops: the run failed:\n" + "".join(f"- {c}\n" for c in causes))
+        more = f" (+{len(causes) - 1} more)" if len(causes) > 1 else ""
+        summary = "the run failed:\n" + "".join(f"- {c}\n" for c in causes)
+        if log_path:
+            with log_path.open("a") as log:
+                log.write(f"\nstockops: {summary}")
         raise StockopsError(
-            f"run {outcome.run_id} failed after {elapsed:.1f}s: {causes[0]}{more} (log: {log_path})",
+            f"run {outcome.run_id} failed after {elapsed:.1f}s: {causes[0]}{more}"
+            + (f" (log: {log_path})" if log_path else ""),
+            detail=summary,
             exit_code=errors.EXIT_FAILED,
             log_path=log_path,
         )

@@ -16,7 +16,7 @@ DUCKDB_FILE_NAME = "stockops.duckdb"  # fixed: dbt-duckdb bakes the stem into th
 QUEUE_FILE_NAME = "queue.sqlite"
 PUBLISHED_DIR_NAME = "published"
 
-# The ten landing tables of DESIGN §3 that a company brings, plus the owners' events.
+# The ten landing tables a company brings (docs/landing.md), plus the owners' events.
 LANDING_TABLES = (
     "inventory_transactions",
     "purchase_order_lines",

@@ -1,4 +1,4 @@
-"""The export after each build: stage, deliver, escalate, reconcile (DESIGN §6).
+"""The export after each build: stage, deliver, escalate, reconcile (README: "Delivery").
 
 Also runnable on its own for the crash tests and for operators re-driving delivery:
 `python -m stockops.queue.export --decisions FILE.parquet` (rows shaped like fct_decisions) or
