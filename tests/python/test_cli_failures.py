@@ -310,3 +310,20 @@ def test_failed_build_is_one_line_and_exit_1_and_dead_runs_are_failed_first(
         assert instance.get_run_by_id(killed_run_id).status == dg.DagsterRunStatus.FAILURE
     with duckdb.connect(str(warehouse / "stockops.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from marts.fct_decisions").fetchone()[0] > 0
+
+
+def test_sample_data_only_for_the_default_landing_or_when_asked(tmp_path: Path) -> None:
+    """`make demo` from a fresh clone (the default data/landing, missing) still generates;
+    a named directory only with --generate-sample."""
+    from stockops import settings
+    from stockops.cli import _landing_problem
+
+    project = settings.load().project_dir
+    default = settings.Settings(project, project / "data" / "landing", tmp_path, tmp_path / "d")
+    named = settings.Settings(project, tmp_path / "mine", tmp_path, tmp_path / "d")
+    assert settings.default_landing_dir(project) == default.landing_dir
+    assert _landing_problem(default, generate_sample=False) is None
+    assert "does not exist" in _landing_problem(named, generate_sample=False)
+    assert _landing_problem(named, generate_sample=True) is None
+    (tmp_path / "mine" / "products").mkdir(parents=True)
+    assert "holds no landing files" in _landing_problem(named, generate_sample=False)
