@@ -399,8 +399,8 @@ class WebhookSender:
                     fault_point("webhook_after_send")
                     error, outcome = None, "delivered"
                 else:
-                    body = ep.scrub(_one_line(response.text, ERROR_BODY_CHARS))
-                    error = f"HTTP {status}: {body}".rstrip()
+                    answer = ep.scrub(_one_line(response.text, ERROR_BODY_CHARS))
+                    error = f"HTTP {status}: {answer}".rstrip()
                     if status == GONE:
                         outcome = "disabled"
                     elif status in RETRYABLE_STATUS or 500 <= status < 600:
