@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import time
+import typing
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from stockops import settings
+from stockops import errors, settings
+from stockops.errors import StockopsError
 
 
 def _date(text: str) -> str:
@@ -85,10 +88,46 @@ def _progress(message: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------- run
-def cmd_run(args: argparse.Namespace) -> int:
+def _landing_problem(cfg: settings.Settings, generate_sample: bool) -> str | None:
+    """Why the landing directory cannot be built from: missing or empty, unless sample data may be
+    generated there (the default directory of `make demo`, or --generate-sample)."""
+    landing_dir = cfg.landing_dir
+    if landing_dir.exists() and not landing_dir.is_dir():
+        return f"the landing directory {landing_dir} is a file, not a directory"
+    if generate_sample or landing_dir == settings.default_landing_dir(cfg.project_dir):
+        return None
+    if not landing_dir.exists():
+        return (
+            f"the landing directory {landing_dir} does not exist (check --landing / "
+            "STOCKOPS_LANDING_DIR; --generate-sample writes sample data there)"
+        )
     from stockops import landing
 
-    cfg = settings.load(args.landing, args.warehouse).export()
+    if landing.is_empty(landing_dir):
+        return (
+            f"the landing directory {landing_dir} holds no landing files (<table>/*.parquet or "
+            "*.csv, e.g. inventory_transactions/); --generate-sample writes sample data there"
+        )
+    return None
+
+
+def _problems_error(problems: list[str]) -> StockopsError:
+    more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+    detail = "\n".join(f"- {p}" for p in problems) if len(problems) > 1 else None
+    return StockopsError(problems[0] + more, detail=detail)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from stockops import landing, preflight
+
+    cfg = settings.load(args.landing, args.warehouse)
+    # checked before anything is written: a typo costs seconds and leaves no trace
+    problem = _landing_problem(cfg, args.generate_sample)
+    if problem:
+        raise StockopsError(problem)
+    problems = preflight.problems(cfg)
+    if problems:
+        raise _problems_error(problems)
     if landing.is_empty(cfg.landing_dir):
         from stockops import generate
 
@@ -98,35 +137,45 @@ def cmd_run(args: argparse.Namespace) -> int:
         cfg.landing_dir.mkdir(parents=True, exist_ok=True)
         generate.generate(cfg.landing_dir, progress=_progress, **generate.SCALES["small"])
     report = landing.check_landing(cfg.landing_dir)
+    for warning in report.warnings:
+        print(f"stockops: warning: {warning}", file=sys.stderr)
     if not report.ok:
-        print(f"stockops: the landing data in {cfg.landing_dir} cannot be built:", file=sys.stderr)
-        for problem in report.problems:
-            print(f"  - {problem}", file=sys.stderr)
-        return 2
-    from stockops.warehouse import lock_holder
-
-    holder = lock_holder(cfg.duckdb_path)
-    if holder:
-        print(
-            f"stockops: another process is writing the warehouse {cfg.duckdb_path} "
-            f"({holder}); a run is in progress (e.g. started by the Dagster sensor or schedule). "
-            "Try again when it finishes.",
-            file=sys.stderr,
-        )
-        return 2
+        raise _problems_error([f"the landing data cannot be built: {p}" for p in report.problems])
+    cfg.export()
     print(f"landing   {cfg.landing_dir} ({report.file_count} files)")
     print(f"warehouse {cfg.duckdb_path}")
 
-    from stockops.pipeline import run_build
+    import dagster as dg
 
+    from stockops.pipeline import output_to, run_build
+    from stockops.run_liveness import fail_dead_runs
+
+    with dg.DagsterInstance.from_config(str(cfg.dagster_home)) as instance:
+        for run_id, reason in fail_dead_runs(instance):
+            print(f"marked run {run_id} failed: {reason}")
+
+    # Dagster's and dbt's output goes to the run's log (--verbose: to the terminal instead)
+    log_path = None if args.verbose else errors.new_log_path(cfg.warehouse_dir, "run")
+    if log_path:
+        print(f"log       {log_path}", flush=True)
     started = time.monotonic()
-    outcome = run_build(as_of_date=args.as_of or "", full_refresh=args.full_refresh)
+    with output_to(log_path) if log_path else contextlib.nullcontext():
+        outcome = run_build(as_of_date=args.as_of or "", full_refresh=args.full_refresh)
     elapsed = time.monotonic() - started
     if not outcome.success:
-        print(f"stockops: run {outcome.run_id} failed after {elapsed:.1f}s:", file=sys.stderr)
-        for failure in outcome.failures:
-            print(f"  - {failure}", file=sys.stderr)
-        return 1
+        causes = outcome.failures or ["see the log"]
+        more = f" (+{len(causes) - 1} more)" if len(causes) > 1 else ""
+        summary = "the run failed:\n" + "".join(f"- {c}\n" for c in causes)
+        if log_path:
+            with log_path.open("a") as log:
+                log.write(f"\nstockops: {summary}")
+        raise StockopsError(
+            f"run {outcome.run_id} failed after {elapsed:.1f}s: {causes[0]}{more}"
+            + (f" (log: {log_path})" if log_path else ""),
+            detail=summary,
+            exit_code=errors.EXIT_FAILED,
+            log_path=log_path,
+        )
 
     from stockops.queue.backends import open_store
 
@@ -141,7 +190,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------------------------- queue
-EXIT_REFUSED = 3
+EXIT_REFUSED = errors.EXIT_REFUSED
 
 
 def _now() -> datetime:
@@ -380,8 +429,15 @@ def _until(text: str) -> datetime:
 
 
 # -------------------------------------------------------------------------------------------- main
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line (exit 2), like every other failure."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(errors.EXIT_USAGE, f"stockops: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="stockops", description=__doc__)
+    parser = _Parser(prog="stockops", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     gen = sub.add_parser("generate", help="write a deterministic sample landing data set (Parquet)")
@@ -407,6 +463,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--full-refresh", action="store_true", help="rebuild incremental models from scratch"
+    )
+    run.add_argument(
+        "--generate-sample",
+        action="store_true",
+        help="generate the 'small' sample data set when the landing directory is missing or "
+        "empty (done without asking only for the default data/landing)",
+    )
+    run.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="stream Dagster's and dbt's output here instead of only to the run's log file",
     )
     run.set_defaults(func=cmd_run)
 
@@ -467,15 +535,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Exit codes: 0 done, 1 failed, 2 cannot run as given, 3 refused (stockops.errors)."""
     args = build_parser().parse_args(argv)
+    warehouse = getattr(args, "warehouse", None)
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError, ConnectionError) as exc:
-        print(f"stockops: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("stockops: interrupted", file=sys.stderr)
-        return 130
+        return errors.EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - every failure is one line, never a traceback
+        error = exc if isinstance(exc, StockopsError) else errors.from_exception(exc)
+        warehouse_dir = settings.load(warehouse_dir=warehouse).warehouse_dir
+        return errors.report(error, warehouse_dir)
 
 
 if __name__ == "__main__":

@@ -60,6 +60,8 @@ class StockopsTranslator(DagsterDbtTranslator):
 def stockops_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
+    # a killed run's dbt may still be finishing its build: wait for it rather than fail on the lock
+    wait_for_warehouse(context.log.info)
     # owners' actions since the last run land first, so this build's fct_decisions reflects them
     landed = land_owner_events()
     if landed:
@@ -116,6 +118,14 @@ def keep_partial_parse(target: Path, cache: Path) -> None:
     partial = cache.with_name(f".{cache.name}.{os.getpid()}.partial")
     shutil.copyfile(produced, partial)
     os.replace(partial, cache)
+
+
+def wait_for_warehouse(log) -> None:
+    from stockops import settings
+    from stockops.warehouse import wait_until_unlocked
+
+    cfg = settings.load()
+    wait_until_unlocked(cfg.duckdb_path, settings.warehouse_lock_wait_seconds(), log)
 
 
 def land_owner_events() -> int:

@@ -7,6 +7,9 @@ the operator's and is left alone):
   schedules and the UI wait in the queue instead of writing the DuckDB file at the same time (runs
   made by `stockops run` execute in that process, are recorded as started in the same instance and
   so also hold back the queue while they run);
+- the StockopsRunLauncher and run monitoring: the daemon checks every 15 s that each started run's
+  process still exists and marks the run failed when it does not (stockops/run_liveness.py), so a
+  run killed with SIGKILL never holds the queue;
 - telemetry disabled.
 
 The runs themselves keep the in_process executor (definitions.py): the steps of a run execute one
@@ -33,6 +36,16 @@ run_coordinator:
   config:
     max_concurrent_runs: 1
 
+# A run whose process is gone (killed, crashed) is marked failed instead of staying STARTED
+# forever: the launcher tells run monitoring whether a run's process still exists.
+run_launcher:
+  module: stockops.run_liveness
+  class: StockopsRunLauncher
+run_monitoring:
+  enabled: true
+  poll_interval_seconds: 15
+  max_resume_run_attempts: 0
+
 telemetry:
   enabled: false
 """
@@ -57,11 +70,24 @@ def ensure_instance_config(dagster_home: str | os.PathLike[str]) -> Path:
     return path
 
 
+def missing_liveness_settings(path: Path) -> bool:
+    """Whether an existing dagster.yaml lacks the run monitoring that fails killed runs."""
+    text = path.read_text() if path.exists() else ""
+    return "StockopsRunLauncher" not in text or "run_monitoring" not in text
+
+
 def main() -> None:
     from stockops import settings
 
     cfg = settings.load().export()  # export() calls ensure_instance_config
-    print(f"Dagster instance: {cfg.dagster_home / INSTANCE_FILE}")
+    path = cfg.dagster_home / INSTANCE_FILE
+    print(f"Dagster instance: {path}")
+    if missing_liveness_settings(path):
+        print(
+            f"warning: {path} has no `run_launcher: StockopsRunLauncher` with `run_monitoring`: "
+            "a run killed with SIGKILL stays STARTED until the next `stockops run` (see "
+            "docs/configuration.md)"
+        )
 
 
 if __name__ == "__main__":

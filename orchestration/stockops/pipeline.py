@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -47,6 +54,7 @@ def run_build(
     cfg = settings.load().export()  # also writes DAGSTER_HOME/dagster.yaml when missing
     ensure_manifest()
     from stockops.definitions import BUILD_JOB_NAME, defs
+    from stockops.run_liveness import run_tags
 
     job = defs.resolve_job_def(job_name or BUILD_JOB_NAME)
     with dg.DagsterInstance.from_config(str(cfg.dagster_home)) as instance:
@@ -54,11 +62,15 @@ def run_build(
             run_config=build_run_config(as_of_date, full_refresh),
             instance=instance,
             raise_on_error=False,
+            tags=run_tags(),  # pid and host: a later run can tell when this process is gone
         )
-    failures = [
-        f"{event.step_key}: {event.step_failure_data.error.message.strip().splitlines()[0]}"
+    failures = dbt_failures(result.run_id)
+    failures += [
+        f"{event.step_key}: {root_cause(event.step_failure_data.error)}"
         for event in result.all_events
-        if event.is_step_failure and event.step_failure_data.error is not None
+        if event.is_step_failure
+        and event.step_failure_data.error is not None
+        and not (failures and event.step_key == "stockops_dbt_models")
     ]
     failures += [
         f"check {ev.check_name} on {ev.asset_key.to_user_string()} failed"
@@ -81,3 +93,56 @@ def run_build(
     return BuildOutcome(
         result.success and not failures, result.run_id, failures, inserted, published, warnings
     )
+
+
+def root_cause(error: Any) -> str:
+    """The first line of the innermost error of a step failure (Dagster wraps the exception the
+    step raised in its own)."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    lines = str(error.message).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def dbt_failures(run_id: str) -> list[str]:
+    """What failed in the run's dbt invocations, from their run_results.json: one line per failed
+    node, e.g. `dbt model int_inventory_layers: Could not cast value nan to DECIMAL(18,6)`."""
+    from stockops.dbt_assets import run_target_path
+
+    found = []
+    base = run_target_path(run_id).parent
+    for results in sorted(base.glob(f"stockops_dbt_models-{run_id[:7]}-*/run_results.json")):
+        try:
+            nodes = json.loads(results.read_text()).get("results", [])
+        except (OSError, ValueError):
+            continue
+        for node in nodes:
+            if node.get("status") not in ("error", "fail", "runtime error"):
+                continue
+            kind, _, name = str(node.get("unique_id", "")).partition(".")
+            name = name.split(".", 1)[-1].split(".")[0] if name else "?"
+            message = " ".join(str(node.get("message") or node.get("status")).split())
+            found.append(f"dbt {kind} {name}: {message[:400]}")
+    return found
+
+
+@contextlib.contextmanager
+def output_to(log_path: Path) -> Iterator[None]:
+    """Send everything this process and its children print (Dagster's and dbt's logs) to
+    `log_path` instead of the terminal, for the duration of the block."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with log_path.open("a", buffering=1) as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+                yield
+        finally:
+            log.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)

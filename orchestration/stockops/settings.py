@@ -6,8 +6,10 @@ subprocess by Dagster or by hand) sees exactly the same files as the Python side
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 DUCKDB_FILE_NAME = "stockops.duckdb"  # fixed: dbt-duckdb bakes the stem into the manifest
@@ -85,6 +87,11 @@ class Settings:
         return self
 
 
+def default_landing_dir(project_dir: Path) -> Path:
+    """Where `make demo` lands (and generates) the sample data when nothing else is named."""
+    return _abs(project_dir / "data" / "landing")
+
+
 def load(
     landing_dir: str | os.PathLike[str] | None = None,
     warehouse_dir: str | os.PathLike[str] | None = None,
@@ -110,9 +117,12 @@ def _env_number(name: str, default: float) -> float:
     if not raw:
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+        value = math.nan
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a number, got {raw!r}")
+    return value
 
 
 def sensor_interval_seconds() -> int:
@@ -144,3 +154,23 @@ def schedule_timezone() -> str:
 def max_median_latency_hours() -> float:
     """Bound of the signal-to-queue latency check (STOCKOPS_MAX_MEDIAN_LATENCY_HOURS, 24)."""
     return _env_number("STOCKOPS_MAX_MEDIAN_LATENCY_HOURS", 24)
+
+
+def warehouse_lock_wait_seconds() -> float:
+    """How long a run's build waits for another process to release the warehouse (e.g. the dbt of
+    a run that was killed, still finishing) before it fails (STOCKOPS_WAREHOUSE_LOCK_WAIT_SECONDS,
+    600)."""
+    return max(0.0, _env_number("STOCKOPS_WAREHOUSE_LOCK_WAIT_SECONDS", 600))
+
+
+def as_of_date_problem(text: str | None) -> str | None:
+    """Why `text` is not an as-of date (YYYY-MM-DD, a real calendar date), or None if it is one."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        if len(text) == 10 and date.fromisoformat(text):
+            return None
+    except ValueError:
+        pass
+    return f"must be a date YYYY-MM-DD, got {text!r}"

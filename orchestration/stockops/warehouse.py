@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,3 +51,34 @@ def lock_holder(duckdb_path: Path) -> str | None:
             return held.strip().rstrip(".") or text
         raise
     return None
+
+
+def wait_until_unlocked(
+    duckdb_path: Path,
+    timeout_seconds: float,
+    log: Callable[[str], None] | None = None,
+    poll_seconds: float = 2.0,
+) -> float:
+    """Wait until no other process writes the warehouse; return the seconds waited.
+
+    A run killed with SIGKILL leaves its dbt process running to the end of its build (it holds
+    the DuckDB file meanwhile): the next run waits for it instead of failing on the lock. Raises
+    ConnectionError when the file is still held after `timeout_seconds`."""
+    started = time.monotonic()
+    announced = False
+    while True:
+        holder = lock_holder(duckdb_path)
+        waited = time.monotonic() - started
+        if holder is None:
+            if announced and log:
+                log(f"the warehouse is free after {waited:.0f}s")
+            return waited
+        if waited >= timeout_seconds:
+            raise ConnectionError(
+                f"the warehouse {duckdb_path} is still being written by another process "
+                f"({holder}) after {waited:.0f}s (STOCKOPS_WAREHOUSE_LOCK_WAIT_SECONDS)"
+            )
+        if not announced and log:
+            log(f"waiting for another process to finish writing the warehouse ({holder})")
+            announced = True
+        time.sleep(poll_seconds)

@@ -2,10 +2,12 @@
     Per key, the sum of column_name in the model equals to_column in the `to` model (rows of `to` kept
     by to_where; keys missing on either side count as 0). With only_to_keys = true, keys of the model
     that to_where does not keep are not compared. Fails with one row per key that disagrees by more
-    than `tolerance`.
+    than `tolerance`, or by more than `relative_tolerance` of the expected total when that is larger
+    (a DOUBLE sum of quantities near the 1e12 the warehouse holds carries rounding of ~1e-4 units).
 -#}
 {% test sum_matches(
-    model, column_name, to, to_column, keys, to_where='true', only_to_keys=false, tolerance=0.000001
+    model, column_name, to, to_column, keys, to_where='true', only_to_keys=false, tolerance=0.000001,
+    relative_tolerance=0.000000000001
 ) %}
 
 with
@@ -42,6 +44,8 @@ from expected
         {% for key in keys -%}
             model_sums.{{ key }} = expected.{{ key }}{% if not loop.last %} and {% endif %}
         {%- endfor %}
-where abs(coalesce(model_sums.model_total, 0) - coalesce(expected.expected_total, 0)) > {{ tolerance }}
+where
+    abs(coalesce(model_sums.model_total, 0) - coalesce(expected.expected_total, 0))
+    > greatest({{ tolerance }}, {{ relative_tolerance }} * abs(coalesce(expected.expected_total, 0)))
 
 {% endtest %}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 from stockops import settings
@@ -55,3 +56,65 @@ def dbt_build(landing: Path, warehouse: Path, work: Path, *args: str) -> str:
     )
     assert result.returncode == 0, result.stdout[-4000:]
     return result.stdout
+
+
+# A real Dagster run that sleeps in a process of its own (execute_in_process against an instance),
+# for the tests that kill a run's process and expect stockops to notice.
+SLEEPING_RUN_SCRIPT = """
+import json, sys, time
+import dagster as dg
+
+@dg.op
+def sleep_a_while() -> None:
+    time.sleep(900)
+
+@dg.job
+def sleeping() -> None:
+    sleep_a_while()
+
+with dg.DagsterInstance.from_config(sys.argv[1]) as instance:
+    sleeping.execute_in_process(instance=instance, tags=json.loads(sys.argv[2]))
+"""
+
+
+def start_sleeping_runs(
+    dagster_home: Path, tag_sets: list[dict[str, str]], timeout: float = 180
+) -> list[tuple[subprocess.Popen, str]]:
+    """[(process, run_id)] of runs (one per tag set, started side by side) that have started
+    their step and sleep; the caller kills them."""
+    import json
+    import sys
+    import time
+
+    import dagster as dg
+
+    from stockops.instance import ensure_instance_config
+
+    ensure_instance_config(dagster_home)
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                SLEEPING_RUN_SCRIPT,
+                str(dagster_home),
+                json.dumps({**tags, "test/sleeper": str(n)}),
+            ]
+        )
+        for n, tags in enumerate(tag_sets)
+    ]
+    found: dict[int, str] = {}
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        deadline = time.monotonic() + timeout
+        while len(found) < len(procs):
+            if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+                for proc in procs:
+                    proc.kill()
+                raise AssertionError("a sleeping run did not start")
+            for run in instance.get_runs(filters=dg.RunsFilter(job_name="sleeping")):
+                if run.status != dg.DagsterRunStatus.STARTED:
+                    continue
+                if instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_START):
+                    found[int(run.tags["test/sleeper"])] = run.run_id
+            time.sleep(0.2)
+    return [(proc, found[n]) for n, proc in enumerate(procs)]

@@ -311,8 +311,47 @@ def wait_for(what: str, condition, dev: DagsterDev, timeout: float = 480) -> Non
         time.sleep(2)
 
 
+def child_pids(pid: int) -> list[int]:
+    """The direct children of process `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def kill_stockops_run_mid_build(env: dict[str, str], target_dir: Path, log: Path) -> list[int]:
+    """Start `stockops run`, SIGKILL it once its dbt build is under way; return the pids of the
+    children it leaves behind (its dbt, which goes on writing the warehouse for a while)."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "stockops"), "run"],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 300
+    while not list(target_dir.glob("stockops_dbt_models-*")):
+        assert proc.poll() is None, log.read_text()[-3000:]
+        assert time.monotonic() < deadline, "stockops run did not start its build"
+        time.sleep(0.5)
+    time.sleep(3)
+    orphans = child_pids(proc.pid)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return orphans
+
+
 @pytest.mark.slow
 def test_dagster_dev_sensor_runs_once_per_landing_batch(tmp_path: Path) -> None:
+    """Also: a `stockops run` killed with SIGKILL mid-build does not hold the queue. The daemon's
+    run monitoring marks its run failed, and the sensor's runs start (waiting for the killed run's
+    dbt to release the warehouse) and finish."""
     from stockops import generate
 
     landing, warehouse, home = tmp_path / "landing", tmp_path / "warehouse", tmp_path / "dagster"
@@ -337,9 +376,20 @@ def test_dagster_dev_sensor_runs_once_per_landing_batch(tmp_path: Path) -> None:
     }
     env.pop("STOCKOPS_AS_OF_DATE", None)
 
+    orphans = kill_stockops_run_mid_build(env, tmp_path / "dbt_target", tmp_path / "killed_run.log")
+    with dg.DagsterInstance.from_config(str(home)) as inst:
+        [killed] = inst.get_runs()
+        assert killed.status == dg.DagsterRunStatus.STARTED  # what nobody would ever change
+
     dev = DagsterDev(env, tmp_path / "dagster_dev.log", free_port())
     try:
         with dg.DagsterInstance.from_config(str(home)) as inst:
+
+            def killed_run_failed():
+                status = inst.get_run_by_id(killed.run_id).status
+                return status == dg.DagsterRunStatus.FAILURE, f"killed run {status.value}"
+
+            wait_for("run monitoring to fail the killed run", killed_run_failed, dev)
 
             def first_run_done():
                 runs = sensor_runs(inst)
@@ -377,6 +427,13 @@ def test_dagster_dev_sensor_runs_once_per_landing_batch(tmp_path: Path) -> None:
             ]
             assert len(runs) == 2, [r.tags for r in runs]
             assert all(r.job_name == BUILD_JOB_NAME for r in runs)
-            assert len(inst.get_runs()) == 2  # nothing else ran either
+            assert len(inst.get_runs()) == 3  # nothing else ran either (the killed run, failed)
+            [failure] = inst.all_logs(killed.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+            assert "is gone: it was killed or crashed" in failure.dagster_event.message
     finally:
         dev.stop()
+        for pid in orphans:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass

@@ -2,15 +2,16 @@ with
 
 source as (
 
-    -- rows that passed their own checks, and whose SKU and location are known (checked here, in a
-    -- view, so that a product or location landing later admits its earlier transactions)
-    select * from {{ ref('base_landing__inventory_transactions') }}
+    -- rows that passed their own checks and pass the checks re-evaluated on every run (known SKU
+    -- and location, usable values: transaction_recheck_reason)
+    select transactions.*
+    from {{ ref('base_landing__inventory_transactions') }} as transactions
+    left join {{ ref('stg_landing__products') }} as products on transactions.sku_id = products.sku_id
+    left join {{ ref('stg_landing__locations') }} as locations
+        on transactions.location_id = locations.location_id
     where
-        quarantine_reason is null
-        and sku_id in (select products.sku_id from {{ ref('stg_landing__products') }} as products)
-        and location_id in (
-            select locations.location_id from {{ ref('stg_landing__locations') }} as locations
-        )
+        transactions.quarantine_reason is null
+        and {{ transaction_recheck_reason() }} is null
 
 ),
 

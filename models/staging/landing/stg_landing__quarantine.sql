@@ -37,18 +37,11 @@ source as (
 
     union all
 
-    -- transactions that passed their own checks but name an unknown SKU or location
+    -- transactions that passed their own checks but fail those re-evaluated on every run
     select
         'inventory_transactions' as landing_table,
         transactions.txn_id as record_key,
-        concat_ws(
-            '; ',
-            case when products.sku_id is null then 'unknown sku_id ''' || transactions.sku_id || '''' end,
-            case
-                when locations.location_id is null
-                    then 'unknown location_id ''' || transactions.location_id || ''''
-            end
-        ) as quarantine_reason,
+        {{ transaction_recheck_reason() }} as quarantine_reason,
         transactions._source_file,
         transactions._source_row,
         to_json({
@@ -68,7 +61,7 @@ source as (
         on transactions.location_id = locations.location_id
     where
         transactions.quarantine_reason is null
-        and (products.sku_id is null or locations.location_id is null)
+        and {{ transaction_recheck_reason() }} is not null
 
 ),
 

@@ -68,7 +68,9 @@ def run_export(
     batch = batch_size or export_batch_size()
     channels = [WEBHOOK_CHANNEL] if webhook is not None else []
     if webhook is not None:
-        store.register_channel(WEBHOOK_CHANNEL, webhook.url)
+        store.register_channel(
+            WEBHOOK_CHANNEL, webhook.target
+        )  # never the URL: it may hold credentials
     report = ExportReport(offered=len(decisions))
     before = store.status_counts()
 
@@ -138,7 +140,8 @@ def deliver_webhooks(
                 if status == "disabled":
                     if log:
                         log(
-                            f"webhook endpoint answered 410 Gone: channel disabled ({endpoint.url})"
+                            "webhook endpoint answered 410 Gone: channel disabled "
+                            f"({endpoint.display_url})"
                         )
                     break
     finally:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import math
 import os
@@ -23,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
 from standardwebhooks import Webhook, WebhookVerificationError
@@ -37,6 +38,7 @@ __all__ = [
     "WebhookEndpoint",
     "WebhookSender",
     "WebhookVerificationError",
+    "display_url",
     "endpoint_from_env",
     "sign_headers",
     "verify",
@@ -71,9 +73,40 @@ def secret_problem(secret: str) -> str | None:
     return None
 
 
+def display_url(url: str) -> str:
+    """The URL without anything that may be a credential: user and password, path (services such as
+    Slack put the token there), query and fragment are replaced by `***`; scheme, host and port
+    stay, so an operator can tell endpoints apart. Safe to store, log and print."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    netloc = ("***@" if parts.username or parts.password else "") + host + port
+    return urlunsplit(
+        (
+            parts.scheme,
+            netloc,
+            "/***" if parts.path.strip("/") else parts.path,
+            "***" if parts.query else "",
+            "***" if parts.fragment else "",
+        )
+    )
+
+
+def url_fingerprint(url: str) -> str:
+    """A short, slow hash of the whole URL: changes whenever any part of it (a password, a token)
+    changes, and costs a brute-force search 0.1 s a guess, so storing it reveals nothing useful."""
+    digest = hashlib.pbkdf2_hmac("sha256", url.encode("utf-8"), b"stockops/webhook-target", 200_000)
+    return digest[:8].hex()
+
+
 @dataclass(frozen=True)
 class WebhookEndpoint:
-    url: str
+    url: str = field(repr=False)  # may carry credentials: never stored, logged or printed
     secrets: tuple[str, ...] = field(repr=False)
     timeout_seconds: float = 15.0
     max_attempts: int = 6
@@ -99,6 +132,38 @@ class WebhookEndpoint:
             if not (value >= 0 and math.isfinite(value)):
                 raise ValueError(f"WebhookEndpoint.{name} must be a non-negative number")
 
+    def __repr__(self) -> str:
+        return f"WebhookEndpoint(url={self.display_url!r})"
+
+    @property
+    def display_url(self) -> str:
+        return display_url(self.url)
+
+    @property
+    def target(self) -> str:
+        """What the queue records as the channel's target: the URL without credentials, plus a
+        fingerprint of the whole URL so that any change to it (a new token too) is noticed."""
+        return f"{self.display_url} (fingerprint {url_fingerprint(self.url)})"
+
+    def scrub(self, text: str) -> str:
+        """`text` (an error from the transport or the receiver) without the URL's credentials."""
+        for secret in self.credentials_of(self.url):
+            text = text.replace(secret, "***")
+        return text
+
+    @staticmethod
+    def credentials_of(url: str) -> list[str]:
+        """Every part of `url` that may be a credential, longest first (see display_url)."""
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return [url]
+        found = [url, parts.password, parts.username, parts.query, parts.fragment]
+        found += [value for _, value in parse_qsl(parts.query, keep_blank_values=True)]
+        if parts.path.strip("/"):
+            found.append(parts.path)
+        return sorted({s for s in found if s}, key=len, reverse=True)
+
 
 def _number(environ: Mapping[str, str], name: str, default: float, *, integer: bool = False) -> Any:
     text = (environ.get(name) or "").strip()
@@ -121,8 +186,12 @@ def endpoint_from_env(environ: Mapping[str, str] = os.environ) -> WebhookEndpoin
     url = (environ.get(ENV_URL) or "").strip()
     if not url:
         return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{ENV_URL} must be an http:// or https:// URL with a host")
     secrets = tuple((environ.get(ENV_SECRET) or "").split())
     if not secrets:
@@ -320,9 +389,9 @@ class WebhookSender:
                     ep.url, content=content, headers=headers, timeout=ep.timeout_seconds
                 )
             except _PERMANENT_ERRORS as exc:
-                status, error, outcome = None, _error_text(exc), "dead_letter"
+                status, error, outcome = None, ep.scrub(_error_text(exc)), "dead_letter"
             except httpx.HTTPError as exc:  # connection refused/reset, timeouts, bad responses
-                status, error, outcome = None, _error_text(exc), "retry"
+                status, error, outcome = None, ep.scrub(_error_text(exc)), "retry"
             else:
                 status = response.status_code
                 if 200 <= status < 300:
@@ -330,7 +399,8 @@ class WebhookSender:
                     fault_point("webhook_after_send")
                     error, outcome = None, "delivered"
                 else:
-                    error = f"HTTP {status}: {_one_line(response.text, ERROR_BODY_CHARS)}".rstrip()
+                    answer = ep.scrub(_one_line(response.text, ERROR_BODY_CHARS))
+                    error = f"HTTP {status}: {answer}".rstrip()
                     if status == GONE:
                         outcome = "disabled"
                     elif status in RETRYABLE_STATUS or 500 <= status < 600:

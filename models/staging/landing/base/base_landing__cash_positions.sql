@@ -13,10 +13,12 @@ landed as (
 typed as (
 
     select
-        try_cast(as_of_date as date) as as_of_date,
-        try_cast(available_cash as double) as available_cash,
+        {{ landing_date('as_of_date') }} as as_of_date,
+        {{ landing_number('available_cash', 'money') }} as available_cash,
         _source_file,
         _source_row,
+        _landed_at,
+        _read_error,
         as_of_date as raw_as_of_date,
         available_cash as raw_available_cash
     from landed
@@ -27,19 +29,14 @@ checked as (
 
     select
         *,
-        nullif(concat_ws(
+        coalesce(_read_error, nullif(concat_ws(
             '; ',
             case when raw_as_of_date is null then 'missing as_of_date' end,
-            case
-                when as_of_date is null and raw_as_of_date is not null
-                    then 'unparseable as_of_date: ''' || raw_as_of_date || ''''
-            end,
+            {{ landing_time_reason('as_of_date', 'raw_as_of_date', 'date') }},
+            {{ landing_future_reason('as_of_date', 'as_of_date', 'raw_as_of_date', kind='date') }},
             case when raw_available_cash is null then 'missing available_cash' end,
-            case
-                when available_cash is null and raw_available_cash is not null
-                    then 'unparseable available_cash: ''' || raw_available_cash || ''''
-            end
-        ), '') as row_reason
+            {{ landing_number_reason('available_cash', 'raw_available_cash', 'money') }}
+        ), '')) as row_reason
     from typed
 
 ),

@@ -27,9 +27,10 @@ typed as (
     select
         constraint_id,
         sku_id,
-        try_cast(qty_per_run_hour as double) as qty_per_run_hour,
+        {{ landing_number('qty_per_run_hour') }} as qty_per_run_hour,
         _source_file,
         _source_row,
+        _read_error,
         qty_per_run_hour as raw_qty_per_run_hour,
         constraint_id in (select constraints.constraint_id from constraints) as is_known_constraint,
         sku_id in (select products.sku_id from products) as is_known_sku
@@ -41,19 +42,16 @@ checked as (
 
     select
         *,
-        nullif(concat_ws(
+        coalesce(_read_error, nullif(concat_ws(
             '; ',
             case when constraint_id is null then 'missing constraint_id' end,
             case when not is_known_constraint then 'unknown constraint_id ''' || constraint_id || '''' end,
             case when sku_id is null then 'missing sku_id' end,
             case when not is_known_sku then 'unknown sku_id ''' || sku_id || '''' end,
             case when raw_qty_per_run_hour is null then 'missing qty_per_run_hour' end,
-            case
-                when qty_per_run_hour is null and raw_qty_per_run_hour is not null
-                    then 'unparseable qty_per_run_hour: ''' || raw_qty_per_run_hour || ''''
-            end,
+            {{ landing_number_reason('qty_per_run_hour', 'raw_qty_per_run_hour') }},
             case when qty_per_run_hour <= 0 then 'qty_per_run_hour must be > 0' end
-        ), '') as row_reason
+        ), '')) as row_reason
     from typed
 
 ),

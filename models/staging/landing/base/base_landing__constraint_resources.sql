@@ -22,10 +22,11 @@ typed as (
         constraint_id,
         constraint_name,
         location_id,
-        try_cast(capacity_hours_per_day as double) as capacity_hours_per_day,
+        {{ landing_number('capacity_hours_per_day') }} as capacity_hours_per_day,
         owner_id,
         _source_file,
         _source_row,
+        _read_error,
         capacity_hours_per_day as raw_capacity_hours_per_day,
         location_id in (select locations.location_id from locations) as is_known_location
     from landed
@@ -36,21 +37,18 @@ checked as (
 
     select
         *,
-        nullif(concat_ws(
+        coalesce(_read_error, nullif(concat_ws(
             '; ',
             case when constraint_id is null then 'missing constraint_id' end,
             case when location_id is null then 'missing location_id' end,
             case when not is_known_location then 'unknown location_id ''' || location_id || '''' end,
             case when raw_capacity_hours_per_day is null then 'missing capacity_hours_per_day' end,
-            case
-                when capacity_hours_per_day is null and raw_capacity_hours_per_day is not null
-                    then 'unparseable capacity_hours_per_day: ''' || raw_capacity_hours_per_day || ''''
-            end,
+            {{ landing_number_reason('capacity_hours_per_day', 'raw_capacity_hours_per_day') }},
             case
                 when capacity_hours_per_day <= 0 or capacity_hours_per_day > 24
                     then 'capacity_hours_per_day must be > 0 and <= 24'
             end
-        ), '') as row_reason
+        ), '')) as row_reason
     from typed
 
 ),

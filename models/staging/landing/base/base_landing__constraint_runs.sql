@@ -32,6 +32,8 @@ typed as (
         starved_by_sku_id,
         _source_file,
         _source_row,
+        _landed_at,
+        _read_error,
         started_at as raw_started_at,
         ended_at as raw_ended_at,
         state as raw_state,
@@ -45,19 +47,15 @@ checked as (
 
     select
         *,
-        nullif(concat_ws(
+        coalesce(_read_error, nullif(concat_ws(
             '; ',
             case when constraint_id is null then 'missing constraint_id' end,
             case when not is_known_constraint then 'unknown constraint_id ''' || constraint_id || '''' end,
             case when raw_started_at is null then 'missing started_at' end,
-            case
-                when started_at is null and raw_started_at is not null
-                    then 'unparseable started_at: ''' || raw_started_at || ''''
-            end,
-            case
-                when ended_at is null and raw_ended_at is not null
-                    then 'unparseable ended_at: ''' || raw_ended_at || ''''
-            end,
+            {{ landing_time_reason('started_at', 'raw_started_at') }},
+            {{ landing_future_reason('started_at', 'started_at', 'raw_started_at') }},
+            {{ landing_time_reason('ended_at', 'raw_ended_at') }},
+            {{ landing_future_reason('ended_at', 'ended_at', 'raw_ended_at') }},
             case when ended_at < started_at then 'ended_at before started_at' end,
             case when state is null then 'missing state' end,
             case
@@ -68,7 +66,7 @@ checked as (
                 when not is_known_starved_by_sku
                     then 'unknown starved_by_sku_id ''' || starved_by_sku_id || ''''
             end
-        ), '') as row_reason
+        ), '')) as row_reason
     from typed
 
 ),

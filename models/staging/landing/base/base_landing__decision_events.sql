@@ -17,7 +17,7 @@ typed as (
     select
         event_id,
         decision_id,
-        {{ landing_integer('decision_version') }} as decision_version,
+        {{ landing_integer('decision_version', min_value=1) }} as decision_version,
         lower(event_type) as event_type,
         actor_id,
         {{ landing_timestamp('occurred_at') }} as occurred_at,
@@ -25,6 +25,8 @@ typed as (
         {{ landing_timestamp('snoozed_until') }} as snoozed_until,
         _source_file,
         _source_row,
+        _landed_at,
+        _read_error,
         decision_version as raw_decision_version,
         event_type as raw_event_type,
         occurred_at as raw_occurred_at,
@@ -37,16 +39,12 @@ checked as (
 
     select
         *,
-        nullif(concat_ws(
+        coalesce(_read_error, nullif(concat_ws(
             '; ',
             case when event_id is null then 'missing event_id' end,
             case when decision_id is null then 'missing decision_id' end,
             case when raw_decision_version is null then 'missing decision_version' end,
-            case
-                when decision_version is null and raw_decision_version is not null
-                    then 'unparseable decision_version: ''' || raw_decision_version || ''''
-            end,
-            case when decision_version < 1 then 'decision_version must be >= 1' end,
+            {{ landing_integer_reason('decision_version', 'raw_decision_version', min_value=1) }},
             case when event_type is null then 'missing event_type' end,
             case
                 when event_type not in (
@@ -56,15 +54,10 @@ checked as (
             end,
             case when actor_id is null then 'missing actor_id' end,
             case when raw_occurred_at is null then 'missing occurred_at' end,
-            case
-                when occurred_at is null and raw_occurred_at is not null
-                    then 'unparseable occurred_at: ''' || raw_occurred_at || ''''
-            end,
-            case
-                when snoozed_until is null and raw_snoozed_until is not null
-                    then 'unparseable snoozed_until: ''' || raw_snoozed_until || ''''
-            end
-        ), '') as row_reason
+            {{ landing_time_reason('occurred_at', 'raw_occurred_at') }},
+            {{ landing_future_reason('occurred_at', 'occurred_at', 'raw_occurred_at') }},
+            {{ landing_time_reason('snoozed_until', 'raw_snoozed_until') }}
+        ), '')) as row_reason
     from typed
 
 ),

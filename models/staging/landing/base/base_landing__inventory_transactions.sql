@@ -52,12 +52,14 @@ typed as (
         sku_id,
         location_id,
         lower(txn_type) as txn_type,
-        try_cast(quantity as double) as quantity,
-        try_cast(unit_cost as double) as unit_cost,
+        {{ landing_number('quantity') }} as quantity,
+        {{ landing_number('unit_cost', 'money') }} as unit_cost,
         reference_id,
         reason_code,
         _source_file,
         _source_row,
+        _landed_at,
+        _read_error,
         occurred_at as raw_occurred_at,
         txn_type as raw_txn_type,
         quantity as raw_quantity,
@@ -70,14 +72,12 @@ checked as (
 
     select
         *,
-        nullif(concat_ws(
+        coalesce(_read_error, nullif(concat_ws(
             '; ',
             case when txn_id is null then 'missing txn_id' end,
             case when raw_occurred_at is null then 'missing occurred_at' end,
-            case
-                when occurred_at is null and raw_occurred_at is not null
-                    then 'unparseable occurred_at: ''' || raw_occurred_at || ''''
-            end,
+            {{ landing_time_reason('occurred_at', 'raw_occurred_at') }},
+            {{ landing_future_reason('occurred_at', 'occurred_at', 'raw_occurred_at') }},
             case when sku_id is null then 'missing sku_id' end,
             case when location_id is null then 'missing location_id' end,
             case when txn_type is null then 'missing txn_type' end,
@@ -88,10 +88,7 @@ checked as (
                 ) then 'invalid txn_type ''' || raw_txn_type || ''''
             end,
             case when raw_quantity is null then 'missing quantity' end,
-            case
-                when quantity is null and raw_quantity is not null
-                    then 'unparseable quantity: ''' || raw_quantity || ''''
-            end,
+            {{ landing_number_reason('quantity', 'raw_quantity') }},
             case
                 when txn_type in ('receipt', 'return', 'transfer_in') and quantity <= 0
                     then txn_type || ' with non-positive quantity'
@@ -100,12 +97,9 @@ checked as (
                 when txn_type = 'adjustment' and quantity = 0
                     then 'adjustment with zero quantity'
             end,
-            case
-                when unit_cost is null and raw_unit_cost is not null
-                    then 'unparseable unit_cost: ''' || raw_unit_cost || ''''
-            end,
+            {{ landing_number_reason('unit_cost', 'raw_unit_cost', 'money') }},
             case when unit_cost < 0 then 'negative unit_cost' end
-        ), '') as row_reason
+        ), '')) as row_reason
     from typed
 
 ),

@@ -18,6 +18,7 @@ typed as (
         lower(location_type) as location_type,
         _source_file,
         _source_row,
+        _read_error,
         location_type as raw_location_type
     from landed
 
@@ -27,7 +28,7 @@ checked as (
 
     select
         *,
-        nullif(concat_ws(
+        coalesce(_read_error, nullif(concat_ws(
             '; ',
             case when location_id is null then 'missing location_id' end,
             case when location_type is null then 'missing location_type' end,
@@ -35,7 +36,7 @@ checked as (
                 when location_type not in ('store', 'dc', 'plant')
                     then 'invalid location_type ''' || raw_location_type || ''''
             end
-        ), '') as row_reason
+        ), '')) as row_reason
     from typed
 
 ),

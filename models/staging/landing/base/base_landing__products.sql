@@ -16,11 +16,12 @@ typed as (
         sku_id,
         sku_name,
         category_id,
-        try_cast(unit_cost as double) as unit_cost,
-        try_cast(unit_price as double) as unit_price,
+        {{ landing_number('unit_cost', 'money') }} as unit_cost,
+        {{ landing_number('unit_price', 'money') }} as unit_price,
         lifecycle_status,
         _source_file,
         _source_row,
+        _read_error,
         unit_cost as raw_unit_cost,
         unit_price as raw_unit_price
     from landed
@@ -31,20 +32,14 @@ checked as (
 
     select
         *,
-        nullif(concat_ws(
+        coalesce(_read_error, nullif(concat_ws(
             '; ',
             case when sku_id is null then 'missing sku_id' end,
-            case
-                when unit_cost is null and raw_unit_cost is not null
-                    then 'unparseable unit_cost: ''' || raw_unit_cost || ''''
-            end,
+            {{ landing_number_reason('unit_cost', 'raw_unit_cost', 'money') }},
             case when unit_cost < 0 then 'negative unit_cost' end,
-            case
-                when unit_price is null and raw_unit_price is not null
-                    then 'unparseable unit_price: ''' || raw_unit_price || ''''
-            end,
+            {{ landing_number_reason('unit_price', 'raw_unit_price', 'money') }},
             case when unit_price < 0 then 'negative unit_price' end
-        ), '') as row_reason
+        ), '')) as row_reason
     from typed
 
 ),

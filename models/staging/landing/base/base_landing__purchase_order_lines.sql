@@ -39,13 +39,15 @@ typed as (
         supplier_id,
         sku_id,
         location_id,
-        try_cast(ordered_qty as double) as ordered_qty,
-        try_cast(unit_cost as double) as unit_cost,
+        {{ landing_number('ordered_qty') }} as ordered_qty,
+        {{ landing_number('unit_cost', 'money') }} as unit_cost,
         {{ landing_timestamp('ordered_at') }} as ordered_at,
-        try_cast(promised_date as date) as promised_date,
+        {{ landing_date('promised_date') }} as promised_date,
         lower(status) as status,
         _source_file,
         _source_row,
+        _landed_at,
+        _read_error,
         ordered_qty as raw_ordered_qty,
         unit_cost as raw_unit_cost,
         ordered_at as raw_ordered_at,
@@ -62,7 +64,7 @@ checked as (
 
     select
         *,
-        nullif(concat_ws(
+        coalesce(_read_error, nullif(concat_ws(
             '; ',
             case when po_line_id is null then 'missing po_line_id' end,
             case when po_id is null then 'missing po_id' end,
@@ -73,33 +75,22 @@ checked as (
             case when location_id is null then 'missing location_id' end,
             case when not is_known_location then 'unknown location_id ''' || location_id || '''' end,
             case when raw_ordered_qty is null then 'missing ordered_qty' end,
-            case
-                when ordered_qty is null and raw_ordered_qty is not null
-                    then 'unparseable ordered_qty: ''' || raw_ordered_qty || ''''
-            end,
+            {{ landing_number_reason('ordered_qty', 'raw_ordered_qty') }},
             case when ordered_qty <= 0 then 'ordered_qty must be > 0' end,
-            case
-                when unit_cost is null and raw_unit_cost is not null
-                    then 'unparseable unit_cost: ''' || raw_unit_cost || ''''
-            end,
+            {{ landing_number_reason('unit_cost', 'raw_unit_cost', 'money') }},
             case when unit_cost < 0 then 'negative unit_cost' end,
             case when raw_ordered_at is null then 'missing ordered_at' end,
-            case
-                when ordered_at is null and raw_ordered_at is not null
-                    then 'unparseable ordered_at: ''' || raw_ordered_at || ''''
-            end,
+            {{ landing_time_reason('ordered_at', 'raw_ordered_at') }},
+            {{ landing_future_reason('ordered_at', 'ordered_at', 'raw_ordered_at') }},
             case when raw_promised_date is null then 'missing promised_date' end,
-            case
-                when promised_date is null and raw_promised_date is not null
-                    then 'unparseable promised_date: ''' || raw_promised_date || ''''
-            end,
+            {{ landing_time_reason('promised_date', 'raw_promised_date', 'date') }},
             case when promised_date < cast(ordered_at as date) then 'promised_date before ordered_at' end,
             case when status is null then 'missing status' end,
             case
                 when status not in ('open', 'closed', 'cancelled')
                     then 'invalid status ''' || raw_status || ''''
             end
-        ), '') as row_reason
+        ), '')) as row_reason
     from typed
 
 ),

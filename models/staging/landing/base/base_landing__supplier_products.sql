@@ -3,6 +3,8 @@
 {%- set columns = [
     'supplier_id', 'sku_id', 'priority', 'quoted_lead_time_days', 'moq', 'order_multiple', 'unit_cost',
 ] %}
+{#- Lead times are added to dates: a century keeps every date the models compute in range. -#}
+{%- set lead_time_max_days = 36500 %}
 
 with
 
@@ -29,13 +31,15 @@ typed as (
     select
         supplier_id,
         sku_id,
-        {{ landing_integer('priority') }} as priority,
-        {{ landing_integer('quoted_lead_time_days') }} as quoted_lead_time_days,
-        try_cast(moq as double) as moq,
-        try_cast(order_multiple as double) as order_multiple,
-        try_cast(unit_cost as double) as unit_cost,
+        {{ landing_integer('priority', min_value=1) }} as priority,
+        {{ landing_integer('quoted_lead_time_days', min_value=0, max_value=lead_time_max_days) }}
+            as quoted_lead_time_days,
+        {{ landing_number('moq') }} as moq,
+        {{ landing_number('order_multiple') }} as order_multiple,
+        {{ landing_number('unit_cost', 'money') }} as unit_cost,
         _source_file,
         _source_row,
+        _read_error,
         priority as raw_priority,
         quoted_lead_time_days as raw_quoted_lead_time_days,
         moq as raw_moq,
@@ -51,40 +55,25 @@ checked as (
 
     select
         *,
-        nullif(concat_ws(
+        coalesce(_read_error, nullif(concat_ws(
             '; ',
             case when supplier_id is null then 'missing supplier_id' end,
             case when not is_known_supplier then 'unknown supplier_id ''' || supplier_id || '''' end,
             case when sku_id is null then 'missing sku_id' end,
             case when not is_known_sku then 'unknown sku_id ''' || sku_id || '''' end,
             case when raw_priority is null then 'missing priority' end,
-            case
-                when priority is null and raw_priority is not null
-                    then 'unparseable priority: ''' || raw_priority || ''''
-            end,
-            case when priority < 1 then 'priority must be >= 1' end,
+            {{ landing_integer_reason('priority', 'raw_priority', min_value=1) }},
             case when raw_quoted_lead_time_days is null then 'missing quoted_lead_time_days' end,
-            case
-                when quoted_lead_time_days is null and raw_quoted_lead_time_days is not null
-                    then 'unparseable quoted_lead_time_days: ''' || raw_quoted_lead_time_days || ''''
-            end,
-            case when quoted_lead_time_days < 0 then 'negative quoted_lead_time_days' end,
-            case
-                when moq is null and raw_moq is not null
-                    then 'unparseable moq: ''' || raw_moq || ''''
-            end,
+            {{ landing_integer_reason(
+                'quoted_lead_time_days', 'raw_quoted_lead_time_days', min_value=0, max_value=lead_time_max_days
+            ) }},
+            {{ landing_number_reason('moq', 'raw_moq') }},
             case when moq < 0 then 'negative moq' end,
-            case
-                when order_multiple is null and raw_order_multiple is not null
-                    then 'unparseable order_multiple: ''' || raw_order_multiple || ''''
-            end,
+            {{ landing_number_reason('order_multiple', 'raw_order_multiple') }},
             case when order_multiple <= 0 then 'order_multiple must be > 0' end,
-            case
-                when unit_cost is null and raw_unit_cost is not null
-                    then 'unparseable unit_cost: ''' || raw_unit_cost || ''''
-            end,
+            {{ landing_number_reason('unit_cost', 'raw_unit_cost', 'money') }},
             case when unit_cost < 0 then 'negative unit_cost' end
-        ), '') as row_reason
+        ), '')) as row_reason
     from typed
 
 ),

@@ -14,7 +14,7 @@ checked as (
 
     select
         *,
-        case when supplier_id is null then 'missing supplier_id' end as row_reason
+        coalesce(_read_error, case when supplier_id is null then 'missing supplier_id' end) as row_reason
     from landed
 
 ),
