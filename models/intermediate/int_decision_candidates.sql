@@ -116,44 +116,56 @@ described as (
     select
         grouped.*,
         case
-            when decision_kind = 'single' then only_reason
-            when decision_kind = 'proposal'
+            when grouped.decision_kind = 'single' then grouped.only_reason
+            when grouped.decision_kind = 'proposal'
                 then printf(
                     'Purchase proposal to %s%s: order %d lines, %g units worth %.2f in all (order cycle from %s). '
                     || 'Most urgent line: %s',
-                    supplier_id, coalesce(' for ' || location_id, ''), line_count, recommended_qty, value_at_stake,
-                    strftime(episode_start_at, '%Y-%m-%d'), top_line_reason
+                    grouped.supplier_id,
+                    coalesce(' for ' || grouped.location_id, ''),
+                    grouped.line_count,
+                    grouped.recommended_qty,
+                    grouped.value_at_stake,
+                    strftime(grouped.episode_start_at, '%Y-%m-%d'), grouped.top_line_reason
                 )
-            when decision_type = 'purchase_proposal'
+            when grouped.decision_type = 'purchase_proposal'
                 then printf(
                     'Small purchase orders of %s: %d lines to %d suppliers worth %.2f in all, each proposal below the '
                     || 'materiality floor of %.2f; approve them as one (cycle from %s). Most urgent line: %s',
-                    owner_id, line_count, supplier_count, value_at_stake, materiality_floor,
-                    strftime(episode_start_at, '%Y-%m-%d'), top_line_reason
+                    grouped.owner_id,
+                    grouped.line_count,
+                    grouped.supplier_count,
+                    grouped.value_at_stake,
+                    grouped.materiality_floor,
+                    strftime(grouped.episode_start_at, '%Y-%m-%d'), grouped.top_line_reason
                 )
             else printf(
                 'Batch of %d small %s decisions of %s worth %.2f in all, each below the materiality floor of %.2f; '
                 || 'act on them as one (cycle from %s). Most urgent: %s',
-                line_count, replace(decision_type, '_', ' '), owner_id, value_at_stake, materiality_floor,
-                strftime(episode_start_at, '%Y-%m-%d'), top_line_reason
+                grouped.line_count,
+                replace(grouped.decision_type, '_', ' '),
+                grouped.owner_id,
+                grouped.value_at_stake,
+                grouped.materiality_floor,
+                strftime(grouped.episode_start_at, '%Y-%m-%d'), grouped.top_line_reason
             )
         end as reason,
         case
-            when decision_kind = 'single' then only_inputs
+            when grouped.decision_kind = 'single' then grouped.only_inputs
             else json_object(
-                'decision_kind', decision_kind,
-                'line_count', line_count,
-                'line_types', line_types,
-                'supplier_count', supplier_count,
-                'materiality_floor', materiality_floor,
-                'cycle_days', cycle_days,
-                'episode_start_at', episode_start_at,
-                'membership_hash', membership_hash
+                'decision_kind', grouped.decision_kind,
+                'line_count', grouped.line_count,
+                'line_types', grouped.line_types,
+                'supplier_count', grouped.supplier_count,
+                'materiality_floor', grouped.materiality_floor,
+                'cycle_days', grouped.cycle_days,
+                'episode_start_at', grouped.episode_start_at,
+                'membership_hash', grouped.membership_hash
             )
         end as inputs,
         case
-            when priority_score >= {{ var('priority_high_min_score') }} then 'high'
-            when priority_score >= {{ var('priority_medium_min_score') }} then 'medium'
+            when grouped.priority_score >= {{ var('priority_high_min_score') }} then 'high'
+            when grouped.priority_score >= {{ var('priority_medium_min_score') }} then 'medium'
             else 'low'
         end as priority
     from grouped

@@ -50,7 +50,7 @@ next_band as (
         min(bands.min_age_days) as next_min_age_days
     from aging
     inner join bands
-        on aging.aging_policy = bands.aging_policy and bands.min_age_days > aging.band_min_age_days
+        on aging.aging_policy = bands.aging_policy and aging.band_min_age_days < bands.min_age_days
     group by aging.sku_id, aging.location_id, aging.aging_band
 
 ),

@@ -157,7 +157,7 @@ prioritised as (
         ) as is_constraint_input,
         sized.unconstrained_qty * sized.supplier_unit_cost as unconstrained_value,
         -- the owner reversed this episode's automatic cash cut: order the full quantity
-        exists (
+        exists(
             select 1 from events
             where
                 events.event_type = 'reversed'

@@ -327,7 +327,8 @@ candidates as (
             case
                 when direction = 'up'
                     then (recent_daily_demand - baseline_daily_demand) * {{ unit_margin('unit_price', 'unit_cost') }}
-                else abs(recent_daily_demand - baseline_daily_demand) * lead_time_days * unit_cost
+                else
+                    abs(recent_daily_demand - baseline_daily_demand) * lead_time_days * unit_cost
                     * coalesce(holding_cost_rate, 0) / 365
             end,
             2

@@ -122,7 +122,7 @@ location_verdicts as (
         bool_or(not sells_in_window) as aged_stock_first,
         string_agg(aging_band_label, ', ' order by aging_band_label) filter (where not sells_in_window)
             as unsold_bands,
-        max(coalesce(days_to_sell, 'infinity'::double)) filter (where not sells_in_window) as days_to_sell
+        max(coalesce(days_to_sell, cast('infinity' as double))) filter (where not sells_in_window) as days_to_sell
     from aging_verdicts
     group by sku_id, location_id
 
@@ -149,7 +149,10 @@ resolved as (
                 then printf(
                     ' No action needed: its %g units (with older ones) sell in %.0f days at %.2f a day, within the '
                     || 'band''s window of %.0f days, and the location is being replenished.',
-                    band.aged_qty_to_sell, band.days_to_sell, verdict.avg_daily_demand, band.sell_window_days::double
+                    band.aged_qty_to_sell,
+                    band.days_to_sell,
+                    verdict.avg_daily_demand,
+                    cast(band.sell_window_days as double)
                 )
             when signals.decision_type != 'replenish' and verdict.aged_stock_first
                 then printf(
@@ -184,7 +187,7 @@ typed as (
         resolved.resolution is null as is_active,
         case when resolved.decision_type = 'replenish' then 'purchase_proposal' else resolved.decision_type end
             as group_type,
-        exists (
+        exists(
             select 1 from {{ ref('stg_landing__decision_events') }} as events
             where
                 events.decision_id = resolved.signal_id

@@ -176,11 +176,10 @@ joined as (
         latest.* replace (
             -- a condition detected late is due by its resolve SLA from detection, never before it
             case
-                when latest.due_by < cast(first_seen.detected_at as date)
-                    then cast(
-                        first_seen.detected_at
-                        + to_milliseconds((decision_slas.resolve_within_hours * 3600000)::bigint) as date
-                    )
+                when latest.due_by < first_seen.detected_at::date
+                    then (
+                        first_seen.detected_at + to_milliseconds((decision_slas.resolve_within_hours * 3600000)::bigint)
+                    )::date
                 else latest.due_by
             end as due_by
         ),
@@ -266,7 +265,7 @@ final as (
                 (acknowledged_at is null and resolved_at is null and evaluated_at > ack_due_at)
                 or (resolved_at is null and evaluated_at > resolve_due_at)
                 -- past the due date: the end of due_by has passed
-                or (resolved_at is null and evaluated_at >= cast(due_by + interval 1 day as timestamp))
+                or (resolved_at is null and evaluated_at >= (due_by + interval 1 day)::timestamp)
             ),
             false
         ) as is_overdue,
@@ -277,12 +276,12 @@ final as (
         as_of_date,
         priority_score,
         case
-            when is_open then cast(row_number() over (
-                partition by owner_id, is_open order by priority_score desc, due_by, decision_id
-            ) as integer)
+            when is_open then (row_number() over (
+                partition by owner_id, is_open order by priority_score desc, due_by asc, decision_id asc
+            ))::integer
         end as priority_rank,
         coalesce(decision_kind, 'single') as decision_kind,
-        cast(coalesce(line_count, 1) as integer) as line_count,
+        coalesce(line_count, 1)::integer as line_count,
         round(date_diff('second', signal_at, first_detected_at) / 3600.0, 2) as signal_age_hours,
         data_due_by,
         auto_execution_rule_id
@@ -291,7 +290,9 @@ final as (
 )
 
 select
-    * exclude (priority_score, priority_rank, decision_kind, line_count, signal_age_hours, data_due_by, auto_execution_rule_id),
+    * exclude (
+        priority_score, priority_rank, decision_kind, line_count, signal_age_hours, data_due_by, auto_execution_rule_id
+    ),
     case when is_overdue then escalation_owner_id end as escalate_to,
     priority_score,
     priority_rank,
