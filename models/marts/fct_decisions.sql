@@ -5,7 +5,8 @@
     until the queue assigned it). SLA clocks run from queued_at (the current version's 'assigned'
     event), extended by the hours the decision was snoozed.
     Live figures: priority_score (and the priority label from its bands) is this run's when the decision
-    is still produced, else its version's; priority_rank orders each owner's open decisions by it.
+    is still produced, else its version's; priority_rank orders each owner's open decisions a person
+    acts on by it (not those stockops.auto executes).
     Honest dates: due_by is never before the day the decision was first detected — a condition seen late
     is due by its resolve SLA from detection (data_due_by keeps the date the data alone calls for) — and
     an open decision past due_by is overdue like one past its SLA.
@@ -275,9 +276,11 @@ final as (
         coalesce(invalid_events, 0) as invalid_events,
         as_of_date,
         priority_score,
+        -- the owner's queue: open decisions a person acts on (stockops.auto executes the others)
         case
-            when is_open then (row_number() over (
-                partition by owner_id, is_open order by priority_score desc, due_by asc, decision_id asc
+            when is_open and auto_execution_rule_id is null then (row_number() over (
+                partition by owner_id, is_open and auto_execution_rule_id is null
+                order by priority_score desc, due_by asc, decision_id asc
             ))::integer
         end as priority_rank,
         coalesce(decision_kind, 'single') as decision_kind,
