@@ -42,7 +42,7 @@ CANDIDATE_COLUMNS = [
     "due_by",
     "owner_id",
     "escalation_owner_id",
-    "priority",
+    "priority_score",
     "value_at_stake",
     "reason",
     "inputs",

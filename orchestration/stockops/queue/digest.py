@@ -92,7 +92,10 @@ def stage_daily_digests(
     """Stage today's digest of every owner (once a day each: the message id carries the date)."""
     moment = now or datetime.now(UTC)
     day = moment.strftime("%Y-%m-%d")
-    return sum(store.stage_digest(d["owner_id"], day, d, channels) for d in digests(store, now=now))
+    return sum(
+        store.stage_digest(d["owner_id"], day, d, channels, created_at=d["generated_at"])
+        for d in digests(store, now=moment)
+    )
 
 
 def _fields(item: Mapping[str, Any], rank: int | None = None) -> dict[str, Any]:

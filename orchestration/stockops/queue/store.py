@@ -937,7 +937,12 @@ class QueueStore:
 
     # -- digests -------------------------------------------------------------------------------
     def stage_digest(
-        self, owner_id: str, day: str, digest: Mapping[str, Any], channels: Iterable[str] = ()
+        self,
+        owner_id: str,
+        day: str,
+        digest: Mapping[str, Any],
+        channels: Iterable[str] = (),
+        created_at: str | None = None,
     ) -> bool:
         """Record one owner's digest of `day` in the outbox (message id `digest:<owner>:<day>`,
         so a day has one digest per owner however often the export runs) with a pending ledger
@@ -952,7 +957,13 @@ class QueueStore:
                 ) values (?, 'digest', ?, 0, ?, ?, ?)
                 on conflict (message_id) do nothing
                 """,
-                (msg_id, f"digest:{owner_id}", owner_id, payload_text(digest), utc_now()),
+                (
+                    msg_id,
+                    f"digest:{owner_id}",
+                    owner_id,
+                    payload_text(digest),
+                    created_at or utc_now(),
+                ),
             )
             if staged:
                 cur.executemany(
