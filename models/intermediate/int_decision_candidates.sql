@@ -22,10 +22,26 @@ signals as (
 
 ),
 
+settled as (
+
+    select distinct decision_id
+    from {{ ref('stg_landing__decision_events') }}
+    where event_type in ('approved', 'executed', 'rejected')
+
+),
+
 memberships as (
 
-    select * from {{ ref('int_decision_memberships') }}
-    qualify row_number() over (partition by signal_id order by detected_at desc, decision_id desc) = 1
+    -- each signal's latest placement; it counts while the signal is grouped, and for good once its
+    -- batch or proposal is settled (a signal now worth a decision of its own is not ordered twice)
+    select
+        placements.*,
+        settled.decision_id is not null as is_settled
+    from {{ ref('int_decision_memberships') }} as placements
+    left join settled on placements.decision_id = settled.decision_id
+    qualify row_number() over (
+        partition by placements.signal_id order by placements.detected_at desc, placements.decision_id desc
+    ) = 1
 
 ),
 
@@ -38,10 +54,12 @@ placed as (
         coalesce(memberships.decision_type, signals.decision_type) as placed_type,
         coalesce(memberships.subject_key, signals.subject_key) as placed_subject,
         memberships.episode_start_at,
-        case when memberships.decision_id is null then 'single' else signals.decision_kind end as placed_kind
+        coalesce(memberships.decision_kind, 'single') as placed_kind
     from signals
     left join memberships
-        on signals.signal_id = memberships.signal_id and signals.decision_kind != 'single'
+        on
+            signals.signal_id = memberships.signal_id
+            and (signals.decision_kind != 'single' or memberships.is_settled)
 
 ),
 

@@ -45,6 +45,7 @@ memory as (
             cast(null as varchar) as signal_id,
             cast(null as varchar) as decision_id,
             cast(null as varchar) as decision_type,
+            cast(null as varchar) as decision_kind,
             cast(null as varchar) as subject_key,
             cast(null as timestamp) as episode_start_at,
             cast(null as date) as as_of_date,
@@ -90,6 +91,7 @@ targets as (
     select
         signals.signal_id,
         signals.decision_group_type as decision_type,
+        signals.decision_kind,
         signals.decision_subject as subject_key,
         cast({{ cycle_start('context.as_of_date', 'signals.cycle_days') }} as timestamp) as cycle_start_at,
         context.as_of_date
@@ -153,6 +155,7 @@ final as (
         moved.signal_id,
         {{ decision_id('moved.decision_type', ['moved.subject_key'], 'moved.episode_start_at') }} as decision_id,
         moved.decision_type,
+        moved.decision_kind,
         moved.subject_key,
         moved.episode_start_at,
         moved.as_of_date,

@@ -225,7 +225,9 @@ kinds as (
             when is_settled_single then 'single'
             when group_type = 'purchase_proposal'
                 then case
-                    when sum(value_at_stake) over (partition by is_active, proposal_subject) >= materiality_floor
+                    when
+                        sum(value_at_stake) over (partition by is_active and not is_settled_single, proposal_subject)
+                        >= materiality_floor
                         then 'proposal'
                     else 'batch'
                 end

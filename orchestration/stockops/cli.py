@@ -265,7 +265,7 @@ def cmd_queue_show(args: argparse.Namespace) -> int:
     approvers = sorted(
         policy.approver_roles(str(fields.get("decision_type") or ""), fields.get("value_at_stake"))
     )
-    window = actions.reverse_window_closes_at(events, policy)
+    window = actions.reverse_window_closes_at(events, policy) if state == "executed" else None
     shown = {
         "decision_id": item["decision_id"],
         "decision_version": item["decision_version"],

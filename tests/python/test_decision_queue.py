@@ -230,7 +230,7 @@ def test_digest_lists_top_items_batches_and_automation(
     assert (found["open_decisions"], found["open_value_at_stake"]) == (3, 4600)
     assert cli.main(["queue", "digest", "--owner", "buyer.ana", "--top", "1", *wh]) == 0
     table = capsys.readouterr().out
-    assert "3 open decisions" in table and "top 1 = 65 %" in table  # 3,000 of 4,600
+    assert "3 open decisions" in table and "the top 1 cover 65 %" in table  # 3,000 of 4,600
     assert cli.main(["queue", "digest", "--format", "markdown", *wh]) == 0
     markdown = capsys.readouterr().out
     assert "## Digest for buyer.ana" in markdown and "### Executed automatically" in markdown

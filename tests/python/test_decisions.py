@@ -147,3 +147,35 @@ def test_the_late_suppliers_switch_is_executed_automatically(tiny_build) -> None
         for e in events
         if e["actor_id"] == "stockops.auto"
     )
+
+
+def test_the_targets_script_measures_a_real_run(tiny_build, tmp_path) -> None:
+    """benchmarks/decision_targets.py on the tiny run: the figures it reports, the section it writes."""
+    import importlib.util
+
+    from support import PROJECT_DIR
+
+    spec = importlib.util.spec_from_file_location(
+        "decision_targets", PROJECT_DIR / "benchmarks" / "decision_targets.py"
+    )
+    assert spec and spec.loader
+    targets = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(targets)
+
+    figures = targets.measure(tiny_build.cfg.warehouse_dir)
+    open_queue = tiny_build.query("select count(*) from marts.fct_decisions where is_open")[0][0]
+    assert figures["contradicting_pairs"] == 0 and figures["singles_below_floor"] == 0
+    assert sum(o["open_for_a_person"] for o in figures["owners"]) <= open_queue
+    assert figures["coverage"] >= 0.95
+    signals = tiny_build.query("select count(*) from intermediate.int_decision_signals")[0][0]
+    assert sum(o["signals"] for o in figures["owners"]) == signals
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n\n{targets.START}\nold figures\n{targets.END}\n\noutro\n")
+    text = targets.section(figures, 61.0, "abc1234")
+    readme.write_text(targets.replace_section(readme.read_text(), text))
+    written = readme.read_text()
+    assert written.startswith("intro\n\n" + targets.START) and written.endswith(
+        targets.END + "\n\noutro\n"
+    )
+    assert "old figures" not in written and "took 61 s" in written and "| yes |" in written

@@ -24,6 +24,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from stockops.queue.store import AUTO_ACTOR
+
 # CLI action -> the decision_events.event_type it appends
 ACTIONS: dict[str, str] = {
     "ack": "acknowledged",
@@ -40,7 +42,6 @@ REASON_REQUIRED = frozenset({"reject", "reverse"})
 NON_STATE_EVENTS = frozenset({"commented", "proposed", "superseded", "withdrawn"})
 INITIAL_STATE = "proposed"
 MAX_SNOOZE = timedelta(days=30)
-AUTO_ACTOR = "stockops.auto"  # the system actor of auto_execution_policy (stockops.queue.store)
 AUTO_REASON_PREFIX = "auto_execution_policy:"  # its events' reasons start with this and the rule id
 CLOSED_QUEUE_ROWS = frozenset({"withdrawn", "superseded"})
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # as the queue store writes occurred_at

@@ -108,18 +108,25 @@ def _money(value: Any) -> str:
     return f"{float(value or 0):,.2f}"
 
 
-def render_markdown(digest: Mapping[str, Any]) -> str:
+def summary(digest: Mapping[str, Any]) -> str:
+    """The totals in one sentence."""
     share = digest["top_value_share"]
-    lines = [
-        f"## Digest for {digest['owner_id']} ({digest['generated_at'][:16].replace('T', ' ')} UTC)",
-        "",
+    return (
         f"{digest['open_decisions']} open decisions worth {_money(digest['open_value_at_stake'])}; "
         f"the top {len(digest['top'])} cover "
         + (f"{100 * share:.0f} %" if share is not None else "all")
         + f" of it. {len(digest['auto_executed'])} executed automatically "
         f"({_money(digest['auto_executed_value'])}) since "
         + (digest["auto_executed_since"] or "the start")
-        + ".",
+        + "."
+    )
+
+
+def render_markdown(digest: Mapping[str, Any]) -> str:
+    lines = [
+        f"## Digest for {digest['owner_id']} ({digest['generated_at'][:16].replace('T', ' ')} UTC)",
+        "",
+        summary(digest),
         "",
         "### Top decisions",
         "",
@@ -161,15 +168,7 @@ def render_table(digest: Mapping[str, Any]) -> str:
     from stockops.cli import print_table
 
     out = StringIO()
-    share = digest["top_value_share"]
-    print(
-        f"{digest['owner_id']}: {digest['open_decisions']} open decisions, "
-        f"{_money(digest['open_value_at_stake'])} at stake"
-        + (f", top {len(digest['top'])} = {100 * share:.0f} %" if share is not None else "")
-        + f"; {len(digest['auto_executed'])} auto-executed "
-        f"({_money(digest['auto_executed_value'])}) since {digest['auto_executed_since'] or 'the start'}",
-        file=out,
-    )
+    print(f"{digest['owner_id']}: {summary(digest)}", file=out)
     if digest["top"]:
         print_table(
             digest["top"],

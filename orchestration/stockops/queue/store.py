@@ -17,6 +17,12 @@ How a decision version reaches its owner (DESIGN §6):
 Escalations go through the same path: an `escalated:<decision_id>:<version>` message puts the
 decision into the escalation owner's queue (`escalated_to`) and records an `escalated` event.
 
+A queue is read most urgent first (`items(sort="priority")`: priority_score, the cost of a day's
+delay, which each export refreshes on open rows). The system actor `stockops.auto` appends its
+`approved` and `executed` events through `record_auto_executions` (stockops.queue.automation decides
+what policy allows), and each owner's daily digest is an outbox message of kind `digest` for the
+remote channels only (`stage_digest`).
+
 The SQL is shared by both backends; `Dialect` holds what differs (placeholders, DDL types,
 locking). Every value reaches the database as a bound parameter, never as SQL text.
 """
@@ -153,11 +159,8 @@ POSTGRES = Dialect(
 )
 
 
-# queue_items columns added after the first release: added in place to older queues
-ADDED_ITEM_COLUMNS = ("priority_score", "decision_kind", "line_count")
-
-
 def added_column_types(d: Dialect) -> dict[str, str]:
+    """queue_items columns added after the first release: added in place to older queues."""
     return {"priority_score": d.real, "decision_kind": "text", "line_count": "integer"}
 
 
