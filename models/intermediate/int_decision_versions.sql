@@ -41,22 +41,35 @@ context as (
 
 ),
 
+shape as (
+
+    -- every column a version row has, none of its rows
+    select
+        *,
+        0 as decision_version,
+        'new' as change_kind,
+        {{ detected_at }} as detected_at
+    from candidates
+    where false
+
+),
+
 previous as (
 
     {% if is_incremental() -%}
-        select * from {{ this }}
+        -- by name: columns this table lacks yet (added to candidates since it was created; dbt appends
+        -- them to it after this select) read as null
+        select * from (
+            select * from {{ this }}
+            union all by name
+            select * from shape
+        ) as recorded
         qualify row_number() over (
             partition by decision_id
             order by decision_version desc, change_kind = 'withdrawn' desc
         ) = 1
     {%- else -%}
-        select
-            *,
-            0 as decision_version,
-            'new' as change_kind,
-            {{ detected_at }} as detected_at
-        from candidates
-        where false
+        select * from shape
     {%- endif %}
 
 ),
