@@ -16,6 +16,9 @@
              level is the yardstick for the past days too).
     due_by: as_of_date + the category's review period (change the policy before the next review).
     value_at_stake: |new − current ROP| × unit cost, the change in stock investment the policy implies.
+    priority_score (currency per day): raise — the lost margin the stockouts cost per day, stockout days /
+    demand window days × d̄ × unit margin; lower — the holding cost of the excess reorder point,
+    (ROP − new ROP) × unit cost × holding rate / 365.
 -#}
 with
 
@@ -87,6 +90,8 @@ levels as (
     select
         position.*,
         products.escalation_owner_id,
+        products.unit_price,
+        products.holding_cost_rate,
         {{ var('rop_lower_cover_multiple', 2) }} * position.order_up_to_qty as excess_threshold_qty,
         cast(
             position.as_of_date - to_days({{ var('rop_lower_excess_days', 30) }} - 1) as date
@@ -235,7 +240,11 @@ raised as (
         cast(raise.as_of_date + to_days(raise.review_period_days) as date) as due_by,
         raise.owner_id,
         raise.escalation_owner_id,
-        case when raise.on_hand_qty <= 0 then 'high' else 'medium' end as priority,
+        round(
+            raise.stockout_days / {{ var('demand_window_days') }} * raise.avg_daily_demand
+            * {{ unit_margin('raise.unit_price', 'raise.unit_cost') }},
+            2
+        ) as priority_score,
         round((raise.new_reorder_point_qty - raise.reorder_point_qty) * raise.unit_cost, 2) as value_at_stake,
         printf(
             'Raise the reorder point of %s at %s from %.1f to %g: %d stockout days in the last %d days '
@@ -279,7 +288,8 @@ lowered as (
         cast(as_of_date + to_days(review_period_days) as date) as due_by,
         owner_id,
         escalation_owner_id,
-        'low' as priority,
+        round((reorder_point_qty - new_reorder_point_qty) * unit_cost * coalesce(holding_cost_rate, 0) / 365, 2)
+            as priority_score,
         round((reorder_point_qty - new_reorder_point_qty) * unit_cost, 2) as value_at_stake,
         printf(
             'Lower the reorder point of %s at %s from %.1f to %g: on hand has stayed above %.1f '

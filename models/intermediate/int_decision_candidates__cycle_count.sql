@@ -12,6 +12,9 @@
                         signal_at: last count (or first movement) + that many days. Due 7 days after it.
     Due dates are anchored to signal_at, so they do not slide while the count is not done.
     value_at_stake: the counted (or lost) units × unit cost.
+    priority_score (currency per day): shrinkage — the loss goes on until counted, lost units in the window /
+    demand window days × unit cost; negative_on_hand and stale_count — the carrying cost of the stock whose
+    record is in doubt, value at stake × holding rate / 365.
 -#}
 with
 
@@ -50,6 +53,7 @@ subjects as (
     select
         position.*,
         products.escalation_owner_id,
+        products.holding_cost_rate,
         on_hand.first_movement_at
     from position
     inner join products on position.sku_id = products.sku_id
@@ -217,7 +221,6 @@ triggered as (
         abs(negative.on_hand_qty) as recommended_qty,
         coalesce(negative_since.signal_at, negative.first_movement_at) as signal_at,
         1 as due_in_days,
-        'high' as priority,
         printf(
             'Count %s at %s: the ledger says %g on hand, below zero (a missing receipt or a posting error).',
             negative.sku_id, negative.location_id, negative.on_hand_qty
@@ -234,7 +237,6 @@ triggered as (
         shrinking.shrinkage_qty_window as recommended_qty,
         coalesce(shrinkage_since.signal_at, cast(shrinking.as_of_date as timestamp)) as signal_at,
         3 as due_in_days,
-        'medium' as priority,
         printf(
             'Count %s at %s: %d unexplained negative adjustments lost %g units in the last %d days.',
             shrinking.sku_id, shrinking.location_id, shrinking.shrinkage_events_window,
@@ -252,7 +254,6 @@ triggered as (
         on_hand_qty as recommended_qty,
         signal_at,
         7 as due_in_days,
-        'low' as priority,
         printf(
             'Count %s at %s: A item with %g on hand, %s more than %d days ago.',
             sku_id, location_id, on_hand_qty,
@@ -280,7 +281,14 @@ candidates as (
         cast(cast(signal_at as date) + to_days(due_in_days) as date) as due_by,
         owner_id,
         escalation_owner_id,
-        priority,
+        round(
+            case
+                when trigger_code = 'shrinkage'
+                    then shrinkage_qty_window / {{ var('demand_window_days') }} * unit_cost
+                else recommended_qty * unit_cost * coalesce(holding_cost_rate, 0) / 365
+            end,
+            2
+        ) as priority_score,
         round(recommended_qty * unit_cost, 2) as value_at_stake,
         reason,
         json_object(

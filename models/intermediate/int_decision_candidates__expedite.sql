@@ -6,7 +6,9 @@
     its open quantity, rounded up) before the projected stockout date.
     signal_at: the later of the line's ordered_at and the first movement after on hand last covered
     d̄ × days-to-receipt (days counted from that movement's date to the same receipt date), so the
-    same open condition keeps the same decision_id across daily runs.
+    same open condition keeps the same signal_id across daily runs.
+    priority_score: the lost margin of a day without stock that one more day of waiting lets happen,
+    d̄ × unit margin × min(gap days, 1).
 -#}
 with
 
@@ -64,6 +66,7 @@ projected as (
     select
         position.*,
         products.escalation_owner_id,
+        products.unit_price,
         next_receipt.po_line_id,
         next_receipt.supplier_id,
         next_receipt.open_qty,
@@ -164,7 +167,8 @@ candidates as (
         cast(as_of_date + to_days(cast(floor(days_until_stockout) as integer)) as date) as due_by,
         owner_id,
         escalation_owner_id,
-        case when days_until_stockout <= 2 then 'high' else 'medium' end as priority,
+        round(avg_daily_demand * {{ unit_margin('unit_price', 'unit_cost') }} * least(gap_days, 1), 2)
+            as priority_score,
         -- lost sales over the gap, valued at unit cost
         round(avg_daily_demand * gap_days * unit_cost, 2) as value_at_stake,
         printf(
@@ -183,7 +187,8 @@ candidates as (
             'days_to_receipt', days_to_receipt,
             'gap_days', gap_days,
             'open_qty', open_qty,
-            'unit_cost', unit_cost
+            'unit_cost', unit_cost,
+            'unit_price', unit_price
         ) as inputs,
         signal_at,
         as_of_date

@@ -3,6 +3,9 @@
     top of red, fct_constraint_buffers). Order enough to bring the net flow position to top of green
     from the buffer's supplier, now. signal_at: the movement after which the input's position (on hand
     + qualified on order) stayed below top of red — the start of the episode. The constraint's owner owns it.
+    priority_score: the throughput at risk per day, approximated by what the constraint consumes of the
+    input per day at its price (unit cost when unknown), weighted by how deep the buffer is penetrated:
+    ADU × unit value × min(max(buffer penetration, 0), 1).
 -#}
 with
 
@@ -73,7 +76,11 @@ candidates as (
             ),
             products.escalation_owner_id
         ) as escalation_owner_id,
-        'high' as priority,
+        round(
+            buffers.adu * coalesce(products.unit_price, products.unit_cost, 0)
+            * least(greatest(coalesce(buffers.buffer_penetration, 1), 0), 1),
+            2
+        ) as priority_score,
         round(ceil(greatest(buffers.recommended_order_qty, buffers.moq, 0)) * products.unit_cost, 2) as value_at_stake,
         printf(
             'Protect constraint %s: input %s at %s is in the red zone (net flow position %.1f < top of red %.1f; '

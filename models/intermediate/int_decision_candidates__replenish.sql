@@ -1,8 +1,13 @@
 {#-
-    replenish: inventory position ≤ reorder point. Order up to the order-up-to level from the primary
-    supplier, rounded to its MOQ and order multiple (on-order stock is already in the position).
+    replenish: inventory position ≤ reorder point. Order up to the order-up-to level from the first-ranked
+    supplier (int_sku_sourcing: a late primary loses its volume to its backup), rounded to its MOQ and order
+    multiple (on-order stock is already in the position). When the owner reversed the automatic supplier
+    switch of the primary (its switch_supplier decision has a 'reversed' event), the order goes back to
+    the primary, on the primary's terms.
     signal_at is the transaction after which on hand + on order first stayed at or below the reorder
-    point (the start of the episode), so the same open condition keeps the same decision_id.
+    point (the start of the episode), so the same open condition keeps the same signal_id.
+    priority_score: the expected lost margin of ordering one day later (macro stockout_delay_cost with the
+    lead time as horizon).
 -#}
 with
 
@@ -12,10 +17,50 @@ position as (
 
 ),
 
+events as (
+
+    select * from {{ ref('stg_landing__decision_events') }}
+
+),
+
+switch_reversed as (
+
+    -- suppliers whose current automatic switch (this episode's switch_supplier decision) was reversed
+    select reliability.supplier_id
+    from {{ ref('fct_supplier_reliability') }} as reliability
+    where
+        not reliability.is_reliable
+        and exists (
+            select 1 from events
+            where
+                events.event_type = 'reversed'
+                and events.decision_id = {{ decision_id(
+                    "'switch_supplier'", ['reliability.supplier_id'],
+                    'coalesce(reliability.unreliable_since_at, reliability.last_late_receipt_at)'
+                ) }}
+        )
+
+),
+
 sourcing as (
 
-    select * from {{ ref('int_sku_sourcing') }}
-    where supplier_rank = 1
+    -- the supplier to order from: rank 1, or the landed primary when its switch was reversed
+    select
+        ranked.*,
+        ranked.primary_supplier_id in (select switch_reversed.supplier_id from switch_reversed) as switch_is_reversed
+    from {{ ref('int_sku_sourcing') }} as ranked
+    qualify row_number() over (
+        partition by ranked.sku_id
+        order by
+            case
+                when
+                    ranked.priority_rank = 1
+                    and ranked.primary_supplier_id in (select switch_reversed.supplier_id from switch_reversed)
+                    then 0
+                else ranked.supplier_rank
+            end,
+            ranked.supplier_rank
+    ) = 1
 
 ),
 
@@ -44,9 +89,12 @@ below as (
         sourcing.moq,
         sourcing.order_multiple,
         sourcing.unit_cost as supplier_unit_cost,
+        sourcing.supplier_id as order_supplier_id,
         sourcing.primary_supplier_id as priority_supplier_id,
+        sourcing.switch_is_reversed,
         position.order_up_to_qty - position.inventory_position_qty as raw_need_qty,
-        products.escalation_owner_id
+        products.escalation_owner_id,
+        products.unit_price
     from position
     inner join sourcing on position.sku_id = sourcing.sku_id
     inner join products on position.sku_id = products.sku_id
@@ -107,7 +155,16 @@ prioritised as (
         sized.sku_id in (
             select constraint_inputs.sku_id from {{ ref('stg_landing__constraint_inputs') }} as constraint_inputs
         ) as is_constraint_input,
-        sized.unconstrained_qty * sized.supplier_unit_cost as unconstrained_value
+        sized.unconstrained_qty * sized.supplier_unit_cost as unconstrained_value,
+        -- the owner reversed this episode's automatic cash cut: order the full quantity
+        exists(
+            select 1 from events
+            where
+                events.event_type = 'reversed'
+                and events.decision_id = {{ decision_id(
+                    "'cash_cut'", ["concat_ws('|', sized.sku_id, sized.location_id)"], 'sized.signal_at'
+                ) }}
+        ) as is_cash_override
     from sized
 
 ),
@@ -122,6 +179,7 @@ ranked_for_cash as (
     from prioritised
     window funding_order as (
         order by
+            is_cash_override desc,
             is_constraint_input desc,
             abc_class asc,
             inventory_position_qty <= safety_stock_qty desc,
@@ -141,7 +199,7 @@ funded as (
         cash.cash_floor,
         cash.cash_budget,
         case
-            when cash.cash_budget is null then ranked_for_cash.unconstrained_qty
+            when cash.cash_budget is null or ranked_for_cash.is_cash_override then ranked_for_cash.unconstrained_qty
             when ranked_for_cash.value_funded_before + ranked_for_cash.unconstrained_value <= cash.cash_budget
                 then ranked_for_cash.unconstrained_qty
             else
@@ -192,7 +250,7 @@ candidates as (
         concat_ws('|', sku_id, location_id) as subject_key,
         sku_id,
         location_id,
-        primary_supplier_id as supplier_id,
+        order_supplier_id as supplier_id,
         cast(null as varchar) as constraint_id,
         recommended_qty,
         -- order-by date: when the position is projected to reach safety stock, minus the lead time
@@ -212,19 +270,22 @@ candidates as (
         ) as due_by,
         owner_id,
         escalation_owner_id,
-        case
-            when inventory_position_qty <= safety_stock_qty then 'high'
-            when abc_class in ('A', 'B') then 'medium'
-            else 'low'
-        end as priority,
+        round(
+            {{ stockout_delay_cost(
+                'inventory_position_qty', 'lead_time_days', 'avg_daily_demand', 'demand_std_daily',
+                'lead_time_std_days', unit_margin('unit_price', 'unit_cost')
+            ) }},
+            2
+        ) as priority_score,
         round(recommended_qty * supplier_unit_cost, 2) as value_at_stake,
         printf(
             'Replenish %s at %s: order %g units from %s%s '
             || '(inventory position %.1f ≤ reorder point %.1f; order up to %.1f).',
-            sku_id, location_id, recommended_qty, primary_supplier_id,
+            sku_id, location_id, recommended_qty, order_supplier_id,
             case
-                when primary_supplier_id != priority_supplier_id
+                when order_supplier_id != priority_supplier_id
                     then ', backup for unreliable primary ' || priority_supplier_id
+                when switch_is_reversed then ' (its owner reversed the automatic switch to a backup)'
                 else ''
             end,
             inventory_position_qty, reorder_point_qty, order_up_to_qty
@@ -234,6 +295,7 @@ candidates as (
                     ' Cash-limited: funded %g of %g units (available cash %.2f − floor %.2f; funding rank %d).',
                     recommended_qty, unconstrained_qty, available_cash, cash_floor, funding_rank
                 )
+            when is_cash_override then ' Ordered in full: the owner reversed the automatic cut for cash.'
             else ''
         end as reason,
         json_object(
@@ -255,9 +317,13 @@ candidates as (
             'order_multiple', order_multiple,
             'supplier_unit_cost', supplier_unit_cost,
             'priority_supplier_id', priority_supplier_id,
-            'supplier_is_backup', primary_supplier_id != priority_supplier_id,
+            'supplier_is_backup', order_supplier_id != priority_supplier_id,
+            'switch_is_reversed', switch_is_reversed,
+            'unit_cost', unit_cost,
+            'unit_price', unit_price,
             'unconstrained_qty', unconstrained_qty,
             'is_cash_limited', is_cash_limited,
+            'is_cash_override', is_cash_override,
             'available_cash', available_cash,
             'cash_floor', cash_floor,
             'funding_rank', funding_rank,

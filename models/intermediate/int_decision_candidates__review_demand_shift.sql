@@ -15,6 +15,8 @@
     value_at_stake: |r − b| × lead time × unit cost, the cover error a lead time of the old demand makes.
     due_by: tomorrow when demand rose and the stock does not cover the lead time at the new rate,
     else in 3 days.
+    priority_score (currency per day): up — the margin the old plan loses each day, (r − b) × unit margin;
+    down — the carrying cost of the excess the old plan buys, value at stake × holding rate / 365.
 -#}
 {%- set recent_days = var('demand_shift_recent_days', 14) %}
 {%- set sigmas = var('demand_shift_sigmas', 3) %}
@@ -294,6 +296,8 @@ assessed as (
         position.unit_cost,
         position.owner_id,
         products.escalation_owner_id,
+        products.unit_price,
+        products.holding_cost_rate,
         cast(coalesce(first_shifted_day.shift_seen_date, kept.recent_start_date) as timestamp) as signal_at,
         kept.direction = 'up'
         and position.on_hand_qty < kept.recent_daily_demand * position.lead_time_days as is_urgent
@@ -319,7 +323,16 @@ candidates as (
         cast(as_of_date + to_days(case when is_urgent then 1 else 3 end) as date) as due_by,
         owner_id,
         escalation_owner_id,
-        case when is_urgent then 'high' else 'medium' end as priority,
+        round(
+            case
+                when direction = 'up'
+                    then (recent_daily_demand - baseline_daily_demand) * {{ unit_margin('unit_price', 'unit_cost') }}
+                else
+                    abs(recent_daily_demand - baseline_daily_demand) * lead_time_days * unit_cost
+                    * coalesce(holding_cost_rate, 0) / 365
+            end,
+            2
+        ) as priority_score,
         round(abs(recent_daily_demand - baseline_daily_demand) * lead_time_days * unit_cost, 2) as value_at_stake,
         printf(
             'Review the demand of %s at %s: %.2f/day over the last %d days against %.2f/day '

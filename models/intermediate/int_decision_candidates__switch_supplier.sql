@@ -4,13 +4,26 @@
     lines (to re-source or expedite), value_at_stake the value it was ordered in the last 365 days.
     signal_at: the late delivery that made it unreliable (unreliable_since_at), stable for the episode.
     Owner: the owner of the supplier's largest category by ordered value (ties: lowest category_id).
+    priority_score: the daily volume that keeps arriving late or short while nothing changes,
+    ordered_value_365d / 365 × (1 − OTIF rate).
+    inputs.backup_is_reliable: the backup is reliable itself (the condition of the automatic switch rule).
 -#}
 with
 
-reliability as (
+all_reliability as (
 
     select * from {{ ref('fct_supplier_reliability') }}
-    where not is_reliable
+
+),
+
+reliability as (
+
+    select
+        unreliable.*,
+        coalesce(backup.is_reliable, false) as backup_is_reliable
+    from all_reliability as unreliable
+    left join all_reliability as backup on unreliable.backup_supplier_id = backup.supplier_id
+    where not unreliable.is_reliable
 
 ),
 
@@ -92,7 +105,8 @@ candidates as (
         cast(reliability.as_of_date + interval 7 day as date) as due_by,
         coalesce(largest_category.owner_id, '{{ var("fallback_owner_id") }}') as owner_id,
         largest_category.escalation_owner_id,
-        case when coalesce(open_volume.open_qty, 0) > 0 then 'high' else 'medium' end as priority,
+        round(coalesce(largest_category.ordered_value_365d, 0) / 365 * (1 - coalesce(reliability.otif_rate, 0)), 2)
+            as priority_score,
         round(coalesce(largest_category.ordered_value_365d, 0), 2) as value_at_stake,
         printf(
             'Switch supplier %s: %d late deliveries in %d days (threshold %d, OTIF %.0f%%). Move its volume '
@@ -110,6 +124,7 @@ candidates as (
             'otif_rate', reliability.otif_rate,
             'reliability_score', reliability.reliability_score,
             'backup_supplier_id', reliability.backup_supplier_id,
+            'backup_is_reliable', reliability.backup_is_reliable,
             'backup_covered_skus', reliability.backup_covered_skus,
             'skus_without_backup', reliability.skus_without_backup,
             'unreliable_since_po_line_id', reliability.unreliable_since_po_line_id,

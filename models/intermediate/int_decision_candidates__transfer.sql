@@ -12,6 +12,8 @@
     when that is earlier than tomorrow).
     signal_at: the movement after which the destination's position (on hand + on order) stayed at or
     below its reorder point — the replenish episode start — so the decision is stable across runs.
+    priority_score: the destination's expected lost margin of moving the stock one day later, macro
+    stockout_delay_cost with the destination's on hand and one day in transit as the horizon.
 -#}
 with
 
@@ -75,6 +77,7 @@ destinations as (
     select
         eligible.*,
         products.escalation_owner_id,
+        products.unit_price,
         eligible.order_up_to_qty - eligible.inventory_position_qty as need_qty
     from eligible
     inner join products on eligible.sku_id = products.sku_id
@@ -183,7 +186,12 @@ candidates as (
             as due_by,
         owner_id,
         escalation_owner_id,
-        case when on_hand_qty <= 0 then 'high' else 'medium' end as priority,
+        round(
+            {{ stockout_delay_cost(
+                'on_hand_qty', '1', 'avg_daily_demand', 'demand_std_daily', '0', unit_margin('unit_price', 'unit_cost')
+            ) }},
+            2
+        ) as priority_score,
         round(transfer_qty * unit_cost, 2) as value_at_stake,
         printf(
             'Transfer %g units of %s from %s to %s: %s has %.1f on hand above its order-up-to level %.1f; '

@@ -3,7 +3,8 @@
     --full-refresh` keeps it). Each run compares its candidates with the latest row per decision:
       new        a decision_id never seen before                          -> version 1
       changed    recommended_qty moved by more than var decision_qty_tolerance (relative),
-                 or the supplier changed                                  -> version + 1
+                 the supplier changed, or the lines' signals changed (a
+                 batch or proposal gained or lost a member)               -> version + 1
       reopened   a withdrawn decision whose condition is back             -> version + 1
       withdrawn  an open decision absent from this run (condition cleared) -> same version
     Unchanged decisions add nothing, so re-running a day is a no-op. A run whose as-of date is older
@@ -11,12 +12,16 @@
     A version its owner approved, executed or rejected is settled: it gets no new version and is not
     withdrawn, so an order already placed is never proposed again (a new episode needs the position
     back above the reorder point, which the placed order itself brings).
+    Each row keeps its decision's lines (a list of structs), so fct_decision_lines shows the lines of the
+    version the owner sees. Columns added to int_decision_candidates are appended to an existing table;
+    rows recorded before have them null (fct_decision_lines then takes the decision's own figures as its
+    one line).
 -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     full_refresh=false,
-    on_schema_change='fail',
+    on_schema_change='append_new_columns',
 ) }}
 
 {%- set tolerance = var('decision_qty_tolerance', 0.1) %}
@@ -36,22 +41,35 @@ context as (
 
 ),
 
+shape as (
+
+    -- every column a version row has, none of its rows
+    select
+        *,
+        0 as decision_version,
+        'new' as change_kind,
+        {{ detected_at }} as detected_at
+    from candidates
+    where false
+
+),
+
 previous as (
 
     {% if is_incremental() -%}
-        select * from {{ this }}
+        -- by name: columns this table lacks yet (added to candidates since it was created; dbt appends
+        -- them to it after this select) read as null
+        select * from (
+            select * from {{ this }}
+            union all by name
+            select * from shape
+        ) as recorded
         qualify row_number() over (
             partition by decision_id
             order by decision_version desc, change_kind = 'withdrawn' desc
         ) = 1
     {%- else -%}
-        select
-            *,
-            0 as decision_version,
-            'new' as change_kind,
-            {{ detected_at }} as detected_at
-        from candidates
-        where false
+        select * from shape
     {%- endif %}
 
 ),
@@ -111,6 +129,8 @@ proposed as (
             or abs(candidates.recommended_qty - previous.recommended_qty)
             > {{ tolerance }} * greatest(abs(previous.recommended_qty), 1)
             or coalesce(candidates.supplier_id, '') != coalesce(previous.supplier_id, '')
+            or coalesce(candidates.membership_hash, md5(candidates.decision_id))
+            != coalesce(previous.membership_hash, md5(previous.decision_id))
         )
 
 ),
@@ -131,11 +151,17 @@ withdrawn as (
         previous.escalation_owner_id,
         previous.priority,
         previous.value_at_stake,
-        'Withdrawn: the condition cleared by ' || strftime(context.as_of_date, '%Y-%m-%d')
-        || ' without action. Was: ' || previous.reason as reason,
+        'Withdrawn: by ' || strftime(context.as_of_date, '%Y-%m-%d')
+        || ' the condition cleared without action, or its signals moved into another decision. Was: '
+        || previous.reason as reason,
         previous.inputs,
         previous.signal_at,
         context.as_of_date,
+        previous.priority_score,
+        previous.decision_kind,
+        previous.line_count,
+        previous.membership_hash,
+        previous.lines,
         previous.decision_version,
         'withdrawn' as change_kind,
         {{ detected_at }} as detected_at

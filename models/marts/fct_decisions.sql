@@ -4,6 +4,15 @@
     condition cleared is withdrawn; otherwise the lifecycle state of its current version (proposed
     until the queue assigned it). SLA clocks run from queued_at (the current version's 'assigned'
     event), extended by the hours the decision was snoozed.
+    Live figures: priority_score (and the priority label from its bands) is this run's when the decision
+    is still produced, else its version's; priority_rank orders each owner's open decisions a person
+    acts on by it (not those stockops.auto executes).
+    Honest dates: due_by is never before the day the decision was first detected — a condition seen late
+    is due by its resolve SLA from detection (data_due_by keeps the date the data alone calls for) — and
+    an open decision past due_by is overdue like one past its SLA.
+    auto_execution_rule_id: the auto_execution_policy rule (same type, value at stake within its band, its
+    condition true in the inputs) under which stockops.auto approves and executes the decision at export;
+    null when none applies or var auto_execution_enabled is false.
 -#}
 with
 
@@ -25,19 +34,49 @@ authority as (
 
 ),
 
+current_candidates as (
+
+    select
+        decision_id,
+        priority_score,
+        priority
+    from {{ ref('int_decision_candidates') }}
+
+),
+
+auto_rules as (
+
+    select * from {{ ref('auto_execution_policy') }}
+
+),
+
 slas as (
 
     select * from {{ ref('decision_slas') }}
 
 ),
 
-latest as (
+latest_version as (
 
     select * from versions
     qualify row_number() over (
         partition by decision_id
         order by decision_version desc, change_kind = 'withdrawn' desc
     ) = 1
+
+),
+
+latest as (
+
+    select
+        latest_version.* replace (
+            coalesce(current_candidates.priority_score, latest_version.priority_score, 0) as priority_score,
+            coalesce(current_candidates.priority, latest_version.priority) as priority
+        ),
+        latest_version.due_by as data_due_by
+    from latest_version
+    left join current_candidates
+        on latest_version.decision_id = current_candidates.decision_id and latest_version.change_kind != 'withdrawn'
 
 ),
 
@@ -113,10 +152,39 @@ decision_slas as (
 
 ),
 
+auto_matches as (
+
+    -- the tightest band wins when several rules match (then the first rule_id)
+    select
+        latest.decision_id,
+        auto_rules.rule_id
+    from latest
+    inner join auto_rules
+        on
+            latest.decision_type = auto_rules.decision_type
+            and latest.value_at_stake <= auto_rules.max_value_at_stake
+            and json_extract_string(latest.inputs, '$.' || auto_rules.condition) = 'true'
+    where {{ var('auto_execution_enabled') }}
+    qualify row_number() over (
+        partition by latest.decision_id order by auto_rules.max_value_at_stake, auto_rules.rule_id
+    ) = 1
+
+),
+
 joined as (
 
     select
-        latest.*,
+        latest.* replace (
+            -- a condition detected late is due by its resolve SLA from detection, never before it
+            case
+                when latest.due_by < first_seen.detected_at::date
+                    then (
+                        first_seen.detected_at + to_milliseconds((decision_slas.resolve_within_hours * 3600000)::bigint)
+                    )::date
+                else latest.due_by
+            end as due_by
+        ),
+        auto_matches.rule_id as auto_execution_rule_id,
         first_seen.detected_at as first_detected_at,
         first_seen.first_queued_at,
         approvers.approver_role,
@@ -141,6 +209,7 @@ joined as (
     inner join first_seen on latest.decision_id = first_seen.decision_id
     left join approvers on latest.decision_id = approvers.decision_id
     left join decision_slas on latest.decision_id = decision_slas.decision_id
+    left join auto_matches on latest.decision_id = auto_matches.decision_id
     left join lifecycle
         on latest.decision_id = lifecycle.decision_id and latest.decision_version = lifecycle.decision_version
 
@@ -196,6 +265,8 @@ final as (
             and (
                 (acknowledged_at is null and resolved_at is null and evaluated_at > ack_due_at)
                 or (resolved_at is null and evaluated_at > resolve_due_at)
+                -- past the due date: the end of due_by has passed
+                or (resolved_at is null and evaluated_at >= (due_by + interval 1 day)::timestamp)
             ),
             false
         ) as is_overdue,
@@ -203,12 +274,34 @@ final as (
         resolved_at,
         escalated_at,
         coalesce(invalid_events, 0) as invalid_events,
-        as_of_date
+        as_of_date,
+        priority_score,
+        -- the owner's queue: open decisions a person acts on (stockops.auto executes the others)
+        case
+            when is_open and auto_execution_rule_id is null then (row_number() over (
+                partition by owner_id, is_open and auto_execution_rule_id is null
+                order by priority_score desc, due_by asc, decision_id asc
+            ))::integer
+        end as priority_rank,
+        coalesce(decision_kind, 'single') as decision_kind,
+        coalesce(line_count, 1)::integer as line_count,
+        round(date_diff('second', signal_at, first_detected_at) / 3600.0, 2) as signal_age_hours,
+        data_due_by,
+        auto_execution_rule_id
     from clocks
 
 )
 
 select
-    *,
-    case when is_overdue then escalation_owner_id end as escalate_to
+    * exclude (
+        priority_score, priority_rank, decision_kind, line_count, signal_age_hours, data_due_by, auto_execution_rule_id
+    ),
+    case when is_overdue then escalation_owner_id end as escalate_to,
+    priority_score,
+    priority_rank,
+    decision_kind,
+    line_count,
+    signal_age_hours,
+    data_due_by,
+    auto_execution_rule_id
 from final

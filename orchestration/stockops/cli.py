@@ -197,12 +197,45 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _unknown_owner(store: Any, owner: str | None, cfg: settings.Settings) -> bool:
+    """An --owner that is neither in the policy seeds nor on any queue row: an error (exit 2),
+    not an empty queue. Prints the one-line error."""
+    if owner is None or store.knows_owner(owner):
+        return False
+    from stockops.queue import actions
+
+    if actions.load_policy(cfg.project_dir / "seeds").is_known_actor(owner):
+        return False
+    print(
+        f"stockops: unknown owner {actions.display(owner)}: not in actor_roles or category_owners "
+        f"and owns no decision in {store.location}",
+        file=sys.stderr,
+    )
+    return True
+
+
 def cmd_queue_list(args: argparse.Namespace) -> int:
     from stockops.queue.backends import open_store
 
     cfg = settings.load(warehouse_dir=args.warehouse)
     store = open_store(cfg.queue_path)
-    items = store.items(owner_id=args.owner, include_closed=args.all)
+    if _unknown_owner(store, args.owner, cfg):
+        return 2
+    items = store.items(
+        owner_id=args.owner,
+        include_closed=args.all,
+        sort=args.sort,
+        limit=args.limit,
+        decision_type=args.type,
+        min_value=args.min_value,
+    )
+    # the position in the owner's queue (per owner when listing everyone); with the default sort
+    # it is the owner's priority_rank
+    counters: dict[str, int] = {}
+    for item in items:
+        queue = args.owner or item["owner_id"]
+        counters[queue] = counters.get(queue, 0) + 1
+        item["rank"] = counters[queue]
     if args.format == "json":
         print(json.dumps(items, indent=2, default=str))
         return 0
@@ -212,11 +245,15 @@ def cmd_queue_list(args: argparse.Namespace) -> int:
     print_table(
         items,
         [
+            "rank",
             "owner_id",
             "decision_type",
+            "decision_kind",
             "priority",
-            "due_by",
+            "priority_score",
             "value_at_stake",
+            "due_by",
+            "line_count",
             "queue_status",
             "decision_id",
             "reason",
@@ -227,6 +264,7 @@ def cmd_queue_list(args: argparse.Namespace) -> int:
 
 SHOW_FIELDS = (
     "decision_type",
+    "decision_kind",
     "subject_key",
     "sku_id",
     "location_id",
@@ -235,16 +273,22 @@ SHOW_FIELDS = (
     "recommended_qty",
     "value_at_stake",
     "priority",
+    "priority_score",
+    "priority_rank",
     "owner_id",
     "escalation_owner_id",
     "approver_role",
     "reason",
     "signal_at",
+    "signal_age_hours",
     "queued_at",
     "due_by",
+    "data_due_by",
     "ack_due_at",
     "resolve_due_at",
+    "auto_execution_rule_id",
 )
+LINE_FIELDS = ("line_no", "signal_type", "sku_id", "location_id", "supplier_id", "qty", "value")
 
 
 def cmd_queue_show(args: argparse.Namespace) -> int:
@@ -270,6 +314,7 @@ def cmd_queue_show(args: argparse.Namespace) -> int:
     approvers = sorted(
         policy.approver_roles(str(fields.get("decision_type") or ""), fields.get("value_at_stake"))
     )
+    window = actions.reverse_window_closes_at(events, policy) if state == "executed" else None
     shown = {
         "decision_id": item["decision_id"],
         "decision_version": item["decision_version"],
@@ -283,6 +328,7 @@ def cmd_queue_show(args: argparse.Namespace) -> int:
         "approver_role": fields.get("approver_role"),
         "approver_roles": approvers,
         "next_actions": actions.next_actions(item, events, policy, now),
+        "owner_may_reverse_until": actions.format_timestamp(window[1]) if window else None,
         "decision": fields,
         "events": [
             {
@@ -310,6 +356,7 @@ def cmd_queue_show(args: argparse.Namespace) -> int:
         *((name, fields.get(name)) for name in SHOW_FIELDS),
         ("may approve", ", ".join(approvers) or fields.get("approver_role")),
         ("next actions", ", ".join(shown["next_actions"]) or "none"),
+        ("owner may reverse until", shown["owner_may_reverse_until"]),
     ]
     width = max(len(name) for name, _ in head)
     for name, value in head:
@@ -328,6 +375,14 @@ def cmd_queue_show(args: argparse.Namespace) -> int:
                 print(f"  {key}: {_cell(value)}", file=out)
         else:
             print(f"  {inputs}", file=out)
+    lines = fields.get("lines") or []
+    print(f"\nlines ({len(lines)})", file=out)
+    if lines:
+        print_table(
+            lines, [c for c in LINE_FIELDS if any(line.get(c) is not None for line in lines)]
+        )
+    else:
+        print("  (none)", file=out)
     print("\nevents", file=out)
     if shown["events"]:
         print_table(
@@ -387,6 +442,22 @@ def cmd_queue_action(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_queue_digest(args: argparse.Namespace) -> int:
+    from stockops.queue import digest
+    from stockops.queue.backends import open_store
+
+    cfg = settings.load(warehouse_dir=args.warehouse)
+    store = open_store(cfg.queue_path)
+    if _unknown_owner(store, args.owner, cfg):
+        return 2
+    found = digest.digests(store, owner_id=args.owner, top=args.top)
+    if not found and args.format != "json":
+        print(f"no open or auto-executed decisions in {store.location}")
+        return 0
+    print(digest.render(found, args.format), end="" if args.format != "json" else "\n")
+    return 0
+
+
 def cmd_queue_export(args: argparse.Namespace) -> int:
     from stockops.queue.backends import open_store, webhook_endpoint
     from stockops.queue.export import run_export
@@ -395,7 +466,7 @@ def cmd_queue_export(args: argparse.Namespace) -> int:
     cfg = settings.load(warehouse_dir=args.warehouse)
     if not cfg.duckdb_path.exists():
         raise FileNotFoundError(f"no warehouse at {cfg.duckdb_path}: run `stockops run` first")
-    decisions = read_decisions(cfg.duckdb_path)
+    decisions = read_decisions(cfg.duckdb_path, with_lines=True)
     store = open_store(cfg.queue_path)
     report = run_export(store, decisions, webhook_endpoint(), log=_progress)
     if args.format == "json":
@@ -405,8 +476,8 @@ def cmd_queue_export(args: argparse.Namespace) -> int:
     print(
         f"{store.location}: {report.offered} decisions offered, {report.staged} newly staged, "
         f"{report.queued} queue messages applied, {report.escalations} escalations, "
-        f"{report.superseded} superseded, {report.closed} withdrawn or closed "
-        f"in {report.seconds:.2f}s"
+        f"{report.superseded} superseded, {report.closed} withdrawn or closed, "
+        f"{report.auto_executed} executed by stockops.auto in {report.seconds:.2f}s"
     )
     if report.webhook:
         print("webhook: " + ", ".join(f"{k} {v}" for k, v in report.webhook.items()))
@@ -480,9 +551,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     queue = sub.add_parser("queue", help="the owners' decision queues")
     qsub = queue.add_subparsers(dest="queue_command", required=True)
-    qlist = qsub.add_parser("list", help="list queued decisions")
-    qlist.add_argument("--owner", help="only this owner's queue")
+    qlist = qsub.add_parser(
+        "list", help="list queued decisions, most urgent first (priority_rank within each queue)"
+    )
+    qlist.add_argument("--owner", help="only this owner's queue (an unknown owner is an error)")
     qlist.add_argument("--all", action="store_true", help="include superseded and closed versions")
+    qlist.add_argument(
+        "--sort",
+        choices=["priority", "due", "value"],
+        default="priority",
+        help="priority (cost of a day's delay, highest first; default), due (earliest due_by "
+        "first) or value (largest value at stake first)",
+    )
+    qlist.add_argument("--limit", type=_positive, help="only the first N")
+    qlist.add_argument("--type", help="only this decision type (e.g. purchase_proposal)")
+    qlist.add_argument(
+        "--min-value", type=float, help="only decisions with at least this value at stake"
+    )
     qlist.add_argument("--format", choices=["table", "json"], default="table")
     qlist.add_argument("--warehouse", help="warehouse directory")
     qlist.set_defaults(func=cmd_queue_list)
@@ -523,6 +608,16 @@ def build_parser() -> argparse.ArgumentParser:
             )
         act.add_argument("--warehouse", help="warehouse directory")
         act.set_defaults(func=cmd_queue_action)
+    qdigest = qsub.add_parser(
+        "digest",
+        help="each owner's digest: top decisions by priority, batches, what stockops.auto "
+        "executed since the previous digest, totals and the share of value the top items cover",
+    )
+    qdigest.add_argument("--owner", help="only this owner (an unknown owner is an error)")
+    qdigest.add_argument("--top", type=_positive, default=10, help="top decisions listed (10)")
+    qdigest.add_argument("--format", choices=["table", "json", "markdown"], default="table")
+    qdigest.add_argument("--warehouse", help="warehouse directory")
+    qdigest.set_defaults(func=cmd_queue_digest)
     qexport = qsub.add_parser(
         "export",
         help="deliver the warehouse's current decisions again: stage, deliver, escalate, "

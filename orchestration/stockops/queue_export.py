@@ -15,22 +15,34 @@ from stockops.warehouse import read_decisions
     group_name="queues",
     kinds={"sqlite"},
     description=(
-        "Owner queues: every open decision version of fct_decisions, delivered once through an "
-        "outbox and a delivery ledger, keyed on (decision_id, decision_version); escalations go "
-        "to the escalation owner's queue; reconciled with the mart after every export."
+        "Owner queues: every open decision version of fct_decisions (with its lines), delivered "
+        "once through an outbox and a delivery ledger, keyed on (decision_id, decision_version); "
+        "escalations go to the escalation owner's queue; stockops.auto executes what "
+        "auto_execution_policy allows; the daily build stages each owner's digest; reconciled "
+        "with the mart after every export."
     ),
 )
 def owner_queue(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    from stockops.schedules import BUILD_JOB_NAME
+
     cfg = settings.load()
-    decisions = read_decisions(cfg.duckdb_path)
+    decisions = read_decisions(cfg.duckdb_path, with_lines=True)
     store = open_store(cfg.queue_path)
-    report = run_export(store, decisions, webhook_endpoint(), log=context.log.warning)
+    report = run_export(
+        store,
+        decisions,
+        webhook_endpoint(),
+        log=context.log.warning,
+        # the daily build (not the hourly sweep) sends each owner's digest, once a day
+        digest=context.run.job_name == BUILD_JOB_NAME,
+    )
     landed_events = snapshot_events(store, cfg.landing_dir)
     rec = report.reconcile
     context.log.info(
         f"queue {store.location}: {report.staged} new of {report.offered} decision versions, "
         f"{report.queued} messages applied, {report.superseded} superseded, "
-        f"{report.closed} withdrawn or closed, {report.escalations} escalated "
+        f"{report.closed} withdrawn or closed, {report.escalations} escalated, "
+        f"{report.auto_executed} executed by stockops.auto, {report.digests} digests "
         f"in {report.seconds:.2f}s; {landed_events} events landed for the next build"
     )
     return dg.MaterializeResult(
@@ -42,6 +54,9 @@ def owner_queue(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "versions_superseded": report.superseded,
             "versions_withdrawn_or_closed": report.closed,
             "decisions_escalated": report.escalations,
+            "decisions_auto_executed": report.auto_executed,
+            "auto_executions_refused": report.auto_refused,
+            "digests_staged": report.digests,
             "reconcile_missing_requeued": rec.missing_requeued if rec else 0,
             "reconcile_ledger_fixed": rec.ledger_fixed if rec else 0,
             "deliveries_pending": rec.pending if rec else 0,

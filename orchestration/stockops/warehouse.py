@@ -11,10 +11,28 @@ import duckdb
 
 from stockops import jsonio
 
+# fct_decision_lines columns a queued decision carries in `lines` (its decision's are implied)
+LINE_COLUMNS = (
+    "line_no",
+    "signal_type",
+    "sku_id",
+    "location_id",
+    "supplier_id",
+    "constraint_id",
+    "qty",
+    "value",
+    "priority_score",
+    "due_by",
+    "signal_id",
+)
 
-def read_decisions(duckdb_path: Path, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
+
+def read_decisions(
+    duckdb_path: Path, columns: Sequence[str] | None = None, with_lines: bool = False
+) -> list[dict[str, Any]]:
     """Every row of marts.fct_decisions as plain dicts (all columns, or just `columns`), `inputs`
-    parsed from JSON."""
+    parsed from JSON; with `with_lines`, each open decision also carries its fct_decision_lines
+    rows as `lines` (what the queue shows and a webhook receiver orders from)."""
     try:
         con = duckdb.connect(str(duckdb_path), read_only=True)
     except duckdb.IOException as exc:
@@ -29,6 +47,19 @@ def read_decisions(duckdb_path: Path, columns: Sequence[str] | None = None) -> l
         cur = con.execute(f"select {listed} from marts.fct_decisions order by decision_id")  # noqa: S608
         columns = [d[0] for d in cur.description]
         rows = [dict(zip(columns, values, strict=True)) for values in cur.fetchall()]
+        if with_lines:
+            lines: dict[str, list[dict[str, Any]]] = {}
+            cur = con.execute(
+                f"select decision_id, {', '.join(LINE_COLUMNS)} from marts.fct_decision_lines "  # noqa: S608
+                "where is_open order by decision_id, line_no"
+            )
+            for values in cur.fetchall():
+                lines.setdefault(values[0], []).append(
+                    dict(zip(LINE_COLUMNS, values[1:], strict=True))
+                )
+            for row in rows:
+                if row["decision_id"] in lines:
+                    row["lines"] = lines[row["decision_id"]]
     finally:
         con.close()
     for row in rows:

@@ -44,12 +44,15 @@ def split_last_day(landing: Path) -> Path:
 
 
 # The decision history remembers which runs happened and when (versions, withdrawals, SLA clocks at the
-# run's start): after an extra earlier run it rightly differs from a fresh build. Everything computed from
-# the data alone must be identical.
+# run's start, the batch or proposal each signal joined): after an extra earlier run it rightly differs
+# from a fresh build. Everything computed from the data alone (the signals too) must be identical.
 RUN_HISTORY = {
+    ("intermediate", "int_decision_memberships"),
+    ("intermediate", "int_decision_candidates"),
     ("intermediate", "int_decision_versions"),
     ("intermediate", "int_decision_lifecycle"),
     ("marts", "fct_decisions"),
+    ("marts", "fct_decision_lines"),
     ("marts", "fct_time_to_action"),
 }
 

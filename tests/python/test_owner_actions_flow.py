@@ -25,16 +25,16 @@ def test_actions_reach_fct_decisions_and_time_to_action_on_the_next_run(
     try:
         rows = tiny_build.query(
             "select decision_id, decision_type, owner_id from marts.fct_decisions "
-            "where is_open order by value_at_stake, decision_id"
+            "where is_open and auto_execution_rule_id is null order by value_at_stake, decision_id"
         )
-        replenish = next(r for r in rows if r[1] == "replenish")
-        other = next(r for r in rows if r[0] != replenish[0])
-        assert cli.main(["queue", "ack", replenish[0], "--actor", replenish[2]]) == 0
-        assert cli.main(["queue", "approve", replenish[0], "--actor", "head.buying"]) == 0
+        proposal = next(r for r in rows if r[1] == "purchase_proposal")
+        other = next(r for r in rows if r[0] != proposal[0])
+        assert cli.main(["queue", "ack", proposal[0], "--actor", proposal[2]]) == 0
+        assert cli.main(["queue", "approve", proposal[0], "--actor", "head.buying"]) == 0
         assert cli.main(["queue", "ack", other[0], "--actor", other[2]]) == 0
         # refused: the owner cannot reverse what was never executed
         assert (
-            cli.main(["queue", "reverse", replenish[0], "--actor", "head.buying", "--reason", "x"])
+            cli.main(["queue", "reverse", proposal[0], "--actor", "head.buying", "--reason", "x"])
             == 3
         )
         capsys.readouterr()
@@ -48,20 +48,20 @@ def test_actions_reach_fct_decisions_and_time_to_action_on_the_next_run(
             status = dict(
                 con.execute(
                     "select decision_id, status from marts.fct_decisions where decision_id in (?, ?)",
-                    [replenish[0], other[0]],
+                    [proposal[0], other[0]],
                 ).fetchall()
             )
             acted = con.execute(
                 "select acknowledged_at is not null, resolved_at is not null, invalid_events "
                 "from marts.fct_decisions where decision_id = ?",
-                [replenish[0]],
+                [proposal[0]],
             ).fetchone()
             tta = con.execute(
                 "select sum(acknowledged), sum(resolved) from marts.fct_time_to_action"
             ).fetchone()
         finally:
             con.close()
-        assert status == {replenish[0]: "approved", other[0]: "acknowledged"}
+        assert status == {proposal[0]: "approved", other[0]: "acknowledged"}
         assert acted == (True, True, 0)  # the refused reversal was never written
         assert tta[0] >= 2 and tta[1] >= 1
     finally:
@@ -82,7 +82,7 @@ def test_hourly_sweep_escalates_an_overdue_decision(tiny_build, tmp_path: Path) 
     try:
         decision_id, version, escalation_owner = tiny_build.query(
             "select decision_id, decision_version, escalation_owner_id from marts.fct_decisions "
-            "where is_open order by decision_id limit 1"
+            "where is_open and auto_execution_rule_id is null order by decision_id limit 1"
         )[0]
         # an owner-side system wrote this assignment twenty days ago (a landed events file)
         duckdb.execute(

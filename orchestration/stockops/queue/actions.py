@@ -3,11 +3,13 @@
 Pure functions over plain data, so they can be tested without Dagster, DuckDB or a queue file:
 
 - `load_policy()` reads the business policy from the project's seed CSVs (decision_transitions,
-  approval_authority, actor_roles, category_owners) into a `Policy`.
+  approval_authority, actor_roles, category_owners, auto_execution_policy) into a `Policy`.
 - `current_state()` replays a decision version's events through decision_transitions exactly as
   int_decision_lifecycle.sql does, so the CLI and the mart agree on the state.
 - `decide()` checks one action (ack, approve, reject, snooze, execute, reverse) against the state
-  machine and the authority rules and returns the event to append, or raises `ActionRefused`.
+  machine and the authority rules and returns the event to append, or raises `ActionRefused`. A
+  decision the system actor executed under an auto_execution_policy rule may also be reversed by
+  its owner (or escalation owner) within the rule's reverse_window_hours.
 
 Actor and owner ids are data: they are compared and returned as they are, never built into SQL or
 templates.
@@ -21,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from stockops.queue.store import AUTO_ACTOR
 
 # CLI action -> the decision_events.event_type it appends
 ACTIONS: dict[str, str] = {
@@ -38,6 +42,7 @@ REASON_REQUIRED = frozenset({"reject", "reverse"})
 NON_STATE_EVENTS = frozenset({"commented", "proposed", "superseded", "withdrawn"})
 INITIAL_STATE = "proposed"
 MAX_SNOOZE = timedelta(days=30)
+AUTO_REASON_PREFIX = "auto_execution_policy:"  # its events' reasons start with this and the rule id
 CLOSED_QUEUE_ROWS = frozenset({"withdrawn", "superseded"})
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # as the queue store writes occurred_at
 
@@ -60,11 +65,32 @@ class AuthorityRule:
 
 
 @dataclass(frozen=True)
+class AutoRule:
+    """A row of auto_execution_policy: what stockops.auto may approve and execute by itself."""
+
+    rule_id: str
+    decision_type: str
+    max_value_at_stake: float
+    condition: str
+    reverse_window_hours: float
+    description: str = ""
+
+    def allows(self, decision_type: str, value_at_stake: float | None) -> bool:
+        """Same type and a value within the rule's band (never above it)."""
+        return (
+            decision_type == self.decision_type
+            and value_at_stake is not None
+            and float(value_at_stake) <= self.max_value_at_stake
+        )
+
+
+@dataclass(frozen=True)
 class Policy:
     transitions: Transitions
     approval_authority: tuple[AuthorityRule, ...]
     actor_roles: Mapping[str, frozenset[str]]
     category_owners: tuple[Mapping[str, str], ...] = field(default=())
+    auto_rules: Mapping[str, AutoRule] = field(default_factory=dict)
 
     def roles_of(self, actor: str) -> frozenset[str]:
         return self.actor_roles.get(actor, frozenset())
@@ -137,11 +163,24 @@ def load_policy(seeds_dir: Path | None = None) -> Policy:
     for r in _read_csv(seeds_dir / "actor_roles.csv"):
         if r["actor_id"] and r["role"]:
             roles.setdefault(r["actor_id"], set()).add(r["role"])
+    auto_path = seeds_dir / "auto_execution_policy.csv"
+    auto_rules = {
+        r["rule_id"]: AutoRule(
+            rule_id=r["rule_id"],
+            decision_type=r["decision_type"],
+            max_value_at_stake=float(r["max_value_at_stake"]),
+            condition=r["condition"],
+            reverse_window_hours=float(r["reverse_window_hours"]),
+            description=r.get("description", ""),
+        )
+        for r in (_read_csv(auto_path) if auto_path.exists() else [])
+    }
     return Policy(
         transitions=transitions_from_rows(_read_csv(seeds_dir / "decision_transitions.csv")),
         approval_authority=authority,
         actor_roles={actor: frozenset(rs) for actor, rs in roles.items()},
         category_owners=tuple(_read_csv(seeds_dir / "category_owners.csv")),
+        auto_rules=auto_rules,
     )
 
 
@@ -232,6 +271,42 @@ def current_state(
 ) -> str:
     """The lifecycle state of a decision version at `now` (see `replay` and `Lifecycle.at`)."""
     return replay(events, transitions).at(now)
+
+
+# ------------------------------------------------------------------------------------- automation
+def auto_execution(events: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The `executed` event stockops.auto wrote for this version, if the system executed it."""
+    return next(
+        (
+            e
+            for e in sorted(events, key=event_order)
+            if e.get("event_type") == "executed" and e.get("actor_id") == AUTO_ACTOR
+        ),
+        None,
+    )
+
+
+def auto_rule_of(event: Mapping[str, Any], policy: Policy) -> AutoRule | None:
+    """The auto_execution_policy rule an automatic event names in its reason."""
+    reason = str(event.get("reason") or "")
+    if not reason.startswith(AUTO_REASON_PREFIX):
+        return None
+    words = reason[len(AUTO_REASON_PREFIX) :].split(maxsplit=1)
+    return policy.auto_rules.get(words[0]) if words else None
+
+
+def reverse_window_closes_at(
+    events: Iterable[Mapping[str, Any]], policy: Policy
+) -> tuple[AutoRule, datetime] | None:
+    """For a version stockops.auto executed: its rule and when the owner's reversal window closes."""
+    executed = auto_execution(events)
+    if executed is None:
+        return None
+    rule = auto_rule_of(executed, policy)
+    at = parse_timestamp(executed.get("occurred_at"))
+    if rule is None or at is None:
+        return None
+    return rule, at + timedelta(hours=rule.reverse_window_hours)
 
 
 # ------------------------------------------------------------------------------------- decide
@@ -326,8 +401,17 @@ def decide(
     roles = policy.roles_of(actor)
     is_approver = bool(roles & approvers)
     value_text = f"{float(value):,.2f}" if value is not None else "unknown"
-    if action in APPROVER_ACTIONS:
-        if not is_approver:
+    window = reverse_window_closes_at(events, policy) if action == "reverse" else None
+    if action in APPROVER_ACTIONS and not is_approver:
+        if window is not None and actor in named and _aware(now) <= window[1]:
+            pass  # the owner reverses what the system did by itself, within the rule's window
+        elif window is not None and actor in named:
+            raise refuse(
+                f"the window to reverse what stockops.auto executed under rule {window[0].rule_id} "
+                f"closed at {format_timestamp(window[1])}; after it, reversing "
+                f"{decision_type} worth {value_text} needs role {_or(list(approvers))}"
+            )
+        else:
             raise refuse(
                 f"{decision_type} worth {value_text} needs role {_or(list(approvers))}; "
                 f"{who} holds {_or(list(roles))}"

@@ -1,4 +1,4 @@
-"""The export after each build: stage, deliver, escalate, reconcile (docs/queues.md).
+"""The export after each build: stage, deliver, escalate, auto-execute, digest, reconcile (docs/queues.md).
 
 Also runnable on its own for the crash tests and for operators re-driving delivery:
 `python -m stockops.queue.export --decisions FILE.parquet` (rows shaped like fct_decisions) or
@@ -31,6 +31,9 @@ class ExportReport:
     superseded: int = 0
     closed: int = 0
     escalations: int = 0
+    auto_executed: int = 0
+    auto_refused: int = 0
+    digests: int = 0
     webhook: dict[str, int] = field(default_factory=dict)
     reconcile: ReconcileResult | None = None
     requeued: int = 0
@@ -61,9 +64,19 @@ def run_export(
     webhook: Any | None = None,
     batch_size: int | None = None,
     log: Callable[[str], None] | None = None,
+    *,
+    policy: Any | None = None,
+    digest: bool = False,
 ) -> ExportReport:
     """Everything the export does, in an order that survives a crash at any point: a re-run
-    picks up staged-but-undelivered messages from the ledger and never applies one twice."""
+    picks up staged-but-undelivered messages from the ledger and never applies one twice.
+
+    After the queue holds this build's versions, stockops.auto approves and executes what
+    auto_execution_policy allows (`policy`: the seeds' Policy, read when needed); with `digest`
+    (the daily build) each owner's digest of the day is staged for the webhook channel."""
+    from stockops.queue.automation import auto_execute
+    from stockops.queue.digest import stage_daily_digests
+
     started = time.monotonic()
     batch = batch_size or export_batch_size()
     channels = [WEBHOOK_CHANNEL] if webhook is not None else []
@@ -78,6 +91,12 @@ def run_export(
     report.staged, report.closed = staged.staged, staged.closed
     report.escalations = store.stage_escalations(decisions, channels)
     report.queued = store.deliver_local(batch)
+    automated = auto_execute(store, decisions, policy)
+    report.auto_executed, report.auto_refused = automated.executed, len(automated.refused)
+    if automated.refused and log:
+        log(f"auto_execution_policy refused {len(automated.refused)}: {automated.refused[:5]}")
+    if digest:
+        report.digests = stage_daily_digests(store, channels)
     if webhook is not None:
         report.webhook = deliver_webhooks(store, webhook, log=log)
 
@@ -151,13 +170,17 @@ def deliver_webhooks(
 
 
 def webhook_body(message: Mapping[str, Any]) -> str:
-    """The message body: the same bytes on every retry of a message."""
+    """The message body: the same bytes on every retry of a message. A decision message
+    (`decision.assigned`, `decision.escalated`) carries the decision with its lines; a `digest`
+    message the owner's digest of the day."""
+    kind = message["kind"]
+    body_key = "digest" if kind == "digest" else "decision"
     return json.dumps(
         {
-            "type": f"decision.{message['kind']}",
+            "type": "digest" if kind == "digest" else f"decision.{kind}",
             "message_id": message["message_id"],
             "recipient_id": message["recipient_id"],
-            "decision": json.loads(message["payload"]),
+            body_key: json.loads(message["payload"]),
         },
         sort_keys=True,
         separators=(",", ":"),

@@ -22,6 +22,7 @@ from stockops.queue.store import (
     Cursor,
     ExportResult,
     QueueStore,
+    added_column_types,
     queue_status,
     schema_ddl,
     utc_now,
@@ -37,7 +38,9 @@ __all__ = [
 ]
 
 # columns added after the first release of the queue file; added in place to older files
-_ADDED_COLUMNS = {"queue_items": {"escalated_to": "text", "escalated_at": "text"}}
+_ADDED_COLUMNS = {
+    "queue_items": {"escalated_to": "text", "escalated_at": "text", **added_column_types(SQLITE)}
+}
 
 
 class SqliteQueueStore(QueueStore):

@@ -17,6 +17,12 @@ How a decision version reaches its owner (docs/queues.md):
 Escalations go through the same path: an `escalated:<decision_id>:<version>` message puts the
 decision into the escalation owner's queue (`escalated_to`) and records an `escalated` event.
 
+A queue is read most urgent first (`items(sort="priority")`: priority_score, the cost of a day's
+delay, which each export refreshes on open rows). The system actor `stockops.auto` appends its
+`approved` and `executed` events through `record_auto_executions` (stockops.queue.automation decides
+what policy allows), and each owner's daily digest is an outbox message of kind `digest` for the
+remote channels only (`stage_digest`).
+
 The SQL is shared by both backends; `Dialect` holds what differs (placeholders, DDL types,
 locking). Every value reaches the database as a bound parameter, never as SQL text.
 """
@@ -27,7 +33,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -36,6 +42,8 @@ from stockops import jsonio
 from stockops.faults import fault_point
 
 SYSTEM_ACTOR = "stockops"
+# the system actor that approves and executes what auto_execution_policy allows
+AUTO_ACTOR = "stockops.auto"
 LOCAL_CHANNEL = "queue"
 
 # fct_decisions.status -> what the queue shows
@@ -56,7 +64,18 @@ QUEUE_COLUMNS = (
     "due_by",
     "reason",
     "signal_at",
+    "priority_score",
+    "decision_kind",
+    "line_count",
 )
+# queue_items columns kept as numbers (the others as text)
+NUMERIC_COLUMNS = frozenset({"value_at_stake", "priority_score", "line_count"})
+# what each --sort orders an owner's queue by (ties: decision_id)
+ITEM_ORDER = {
+    "priority": "coalesce(priority_score, 0) desc, due_by, decision_id, decision_version",
+    "due": "due_by, coalesce(priority_score, 0) desc, decision_id, decision_version",
+    "value": "coalesce(value_at_stake, 0) desc, coalesce(priority_score, 0) desc, decision_id, decision_version",
+}
 # every queue_items column but the payload (readers that need the facts, not the message body)
 ITEM_COLUMNS_WITHOUT_PAYLOAD = (
     *QUEUE_COLUMNS,
@@ -140,8 +159,21 @@ POSTGRES = Dialect(
 )
 
 
+def added_column_types(d: Dialect) -> dict[str, str]:
+    """queue_items columns added after the first release: added in place to older queues."""
+    return {"priority_score": d.real, "decision_kind": "text", "line_count": "integer"}
+
+
 def schema_ddl(d: Dialect) -> list[str]:
     ts = d.timestamp
+    migrations = (
+        [
+            f"alter table queue_items add column if not exists {column} {ddl}"
+            for column, ddl in added_column_types(d).items()
+        ]
+        if d.name == "postgres"
+        else []
+    )
     return [
         f"""
         create table if not exists queue_items (
@@ -154,6 +186,9 @@ def schema_ddl(d: Dialect) -> list[str]:
             due_by           text,
             reason           text,
             signal_at        text,
+            priority_score   {d.real},
+            decision_kind    text,
+            line_count       integer,
             payload          text    not null,
             queue_status     text    not null default 'open',
             escalated_to     text,
@@ -162,6 +197,7 @@ def schema_ddl(d: Dialect) -> list[str]:
             updated_at       {ts}    not null,
             primary key (decision_id, decision_version)
         )""",
+        *migrations,
         "create index if not exists queue_items_owner on queue_items (owner_id, queue_status)",
         "create index if not exists queue_items_escalated on queue_items (escalated_to)",
         f"""
@@ -372,6 +408,7 @@ class QueueStore:
             active = self.enabled_channels(cur, channels)
             open_rows = [(d, str(d["owner_id"])) for d in rows if queue_status(d) == "open"]
             staged = self._stage_messages(cur, "assigned", open_rows, active)
+            self._refresh_live_fields(cur, [d for d, _ in open_rows], now)
             closed = cur.executemany(
                 """
                 update queue_items set queue_status = ?, updated_at = ?
@@ -385,6 +422,35 @@ class QueueStore:
             )
             superseded = self._mark_superseded(cur, now)
         return StageResult(len(rows), staged, superseded, closed)
+
+    @staticmethod
+    def _refresh_live_fields(cur: Cursor, decisions: list[Mapping[str, Any]], now: str) -> int:
+        """Open queue rows take the mart's current priority_score, priority and due_by: the
+        figures that order a queue move with the data between versions (a keyed update per open
+        decision, written only where a figure changed)."""
+        return cur.executemany(
+            """
+            update queue_items set priority_score = ?, priority = ?, due_by = ?, updated_at = ?
+            where decision_id = ? and decision_version = ? and queue_status = 'open'
+              and (priority_score is null or priority_score != ? or priority is null
+                   or priority != ? or due_by is null or due_by != ?)
+            """,
+            [
+                (
+                    d["priority_score"],
+                    d.get("priority"),
+                    _text(d.get("due_by")),
+                    now,
+                    d["decision_id"],
+                    int(d["decision_version"]),
+                    d["priority_score"],
+                    d.get("priority"),
+                    _text(d.get("due_by")),
+                )
+                for d in decisions
+                if d.get("priority_score") is not None
+            ],
+        )
 
     @staticmethod
     def _supersede_older_versions(cur: Cursor, decision_ids: set[str], now: str) -> int:
@@ -475,26 +541,13 @@ class QueueStore:
             if m["kind"] == "escalated"
         ]
         cur.executemany(
-            """
+            f"""
             insert into queue_items (
-                decision_id, decision_version, owner_id, decision_type, priority,
-                value_at_stake, due_by, reason, signal_at, payload, enqueued_at, updated_at
-            ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                {", ".join(QUEUE_COLUMNS)}, payload, enqueued_at, updated_at
+            ) values ({", ".join("?" * (len(QUEUE_COLUMNS) + 3))})
             on conflict (decision_id, decision_version) do nothing
             """,
-            [
-                (
-                    d["decision_id"],
-                    int(d["decision_version"]),
-                    *(_text(d.get(col)) for col in QUEUE_COLUMNS[2:5]),
-                    d.get("value_at_stake"),
-                    *(_text(d.get(col)) for col in QUEUE_COLUMNS[6:]),
-                    payload,
-                    now,
-                    now,
-                )
-                for d, payload in assigned
-            ],
+            [(*_queue_values(d), payload, now, now) for d, payload in assigned],
         )
         cur.executemany(
             """
@@ -802,6 +855,145 @@ class QueueStore:
             )
             return row
 
+    def record_auto_executions(
+        self,
+        grants: Sequence[Mapping[str, Any]],
+        steps: Callable[[dict[str, Any], list[dict[str, Any]]], Sequence[str]],
+        batch_size: int = 500,
+    ) -> list[tuple[str, int]]:
+        """The system actor approves and executes decisions: for each grant (decision_id,
+        decision_version, reason) whose queued latest version is that version, `steps(item,
+        events)` names the events the state allows now ('approved' then 'executed', or just
+        'executed'); they are appended by stockops.auto with the grant's reason, and the queue row
+        is closed. Event ids are keyed on the version (`auto-<event>:<decision_id>:<version>`), so
+        a repeated export appends nothing twice; one transaction per batch. Returns the
+        (decision_id, version) executed."""
+        done: list[tuple[str, int]] = []
+        for start in range(0, len(grants), batch_size):
+            with self.transaction() as cur:
+                self.lock_events(cur)
+                for grant in grants[start : start + batch_size]:
+                    item = self._latest_item(cur, str(grant["decision_id"]), lock=True)
+                    version = int(grant["decision_version"])
+                    if item is None or int(item["decision_version"]) != version:
+                        continue
+                    events = self._events_for(cur, item["decision_id"], version)
+                    todo = list(steps(item, events))
+                    if not todo:
+                        continue
+                    now = datetime.now(UTC)
+                    cur.executemany(
+                        """
+                        insert into queue_events (
+                            event_id, decision_id, decision_version, event_type, actor_id,
+                            occurred_at, reason
+                        ) values (?, ?, ?, ?, ?, ?, ?)
+                        on conflict (event_id) do nothing
+                        """,
+                        [
+                            (
+                                f"auto-{event_type}:{item['decision_id']}:{version}",
+                                item["decision_id"],
+                                version,
+                                event_type,
+                                AUTO_ACTOR,
+                                # one millisecond apart: approved strictly before executed
+                                (now + timedelta(milliseconds=n)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                                grant["reason"],
+                            )
+                            for n, event_type in enumerate(todo)
+                        ],
+                    )
+                    cur.execute(
+                        "update queue_items set queue_status = 'closed', updated_at = ? "
+                        "where decision_id = ? and decision_version = ?",
+                        (utc_now(), item["decision_id"], version),
+                    )
+                    done.append((item["decision_id"], version))
+        return done
+
+    def auto_executions(
+        self, owner_id: str | None = None, since: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Decisions stockops.auto executed (after `since`, of one owner or all), newest first:
+        the decision's queue fields with the event's time and reason."""
+        with self.reading() as cur:
+            if cur is None:
+                return []
+            return cur.all(
+                """
+                select queue_items.decision_id, queue_items.decision_version,
+                       queue_items.owner_id, queue_items.decision_type, queue_items.value_at_stake,
+                       queue_items.reason as decision_reason, queue_events.occurred_at,
+                       queue_events.reason
+                from queue_events
+                inner join queue_items
+                    on queue_items.decision_id = queue_events.decision_id
+                    and queue_items.decision_version = queue_events.decision_version
+                where queue_events.event_type = 'executed' and queue_events.actor_id = ?
+                  and (cast(? as text) is null or queue_items.owner_id = ?)
+                  and (cast(? as text) is null or queue_events.occurred_at > ?)
+                order by queue_events.occurred_at desc, queue_items.decision_id
+                """,
+                (AUTO_ACTOR, owner_id, owner_id, since, since),
+            )
+
+    # -- digests -------------------------------------------------------------------------------
+    def stage_digest(
+        self,
+        owner_id: str,
+        day: str,
+        digest: Mapping[str, Any],
+        channels: Iterable[str] = (),
+        created_at: str | None = None,
+    ) -> bool:
+        """Record one owner's digest of `day` in the outbox (message id `digest:<owner>:<day>`,
+        so a day has one digest per owner however often the export runs) with a pending ledger
+        row per remote channel (webhooks); the queue itself has no digest rows. True when new."""
+        msg_id = f"digest:{owner_id}:{day}"
+        with self.transaction() as cur:
+            staged = cur.execute(
+                """
+                insert into outbox (
+                    message_id, kind, decision_id, decision_version, recipient_id, payload,
+                    created_at
+                ) values (?, 'digest', ?, 0, ?, ?, ?)
+                on conflict (message_id) do nothing
+                """,
+                (
+                    msg_id,
+                    f"digest:{owner_id}",
+                    owner_id,
+                    payload_text(digest),
+                    created_at or utc_now(),
+                ),
+            )
+            if staged:
+                cur.executemany(
+                    "insert into deliveries (message_id, channel) values (?, ?) "
+                    "on conflict (message_id, channel) do nothing",
+                    [
+                        (msg_id, channel)
+                        for channel in self.enabled_channels(cur, channels)
+                        if channel != LOCAL_CHANNEL
+                    ],
+                )
+        return bool(staged)
+
+    def last_digest_at(self, owner_id: str, before_day: str) -> str | None:
+        """When the owner's latest digest of a day before `before_day` (YYYY-MM-DD) was made."""
+        with self.reading() as cur:
+            if cur is None:
+                return None
+            row = cur.one(
+                """
+                select max(created_at) as created_at from outbox
+                where kind = 'digest' and recipient_id = ? and message_id < ?
+                """,
+                (owner_id, f"digest:{owner_id}:{before_day}"),
+            )
+            return row["created_at"] if row else None
+
     def _latest_item(
         self, cur: Cursor, decision_id: str, lock: bool = False
     ) -> dict[str, Any] | None:
@@ -861,10 +1053,25 @@ class QueueStore:
             )
 
     def items(
-        self, owner_id: str | None = None, include_closed: bool = False, payload: bool = True
+        self,
+        owner_id: str | None = None,
+        include_closed: bool = False,
+        payload: bool = True,
+        *,
+        sort: str = "priority",
+        limit: int | None = None,
+        decision_type: str | None = None,
+        min_value: float | None = None,
     ) -> list[dict[str, Any]]:
-        """Queue rows of one owner (theirs, or escalated to them), or of everyone; without the
-        payload column when `payload` is false (most of a row's bytes)."""
+        """Queue rows of one owner (theirs, or escalated to them), or of everyone (by owner); without
+        the payload column when `payload` is false (most of a row's bytes).
+
+        `sort`: priority (the default: priority_score, highest first — the owner's priority_rank
+        order, which `stockops queue list` shows and a planner works top-down), due (earliest
+        due_by first) or value (largest value_at_stake first). `decision_type` and `min_value`
+        (value_at_stake at least) filter; `limit` keeps the first rows."""
+        if sort not in ITEM_ORDER:
+            raise ValueError(f"sort must be one of {', '.join(ITEM_ORDER)}, got {sort!r}")
         with self.reading() as cur:
             if cur is None:
                 return []
@@ -872,11 +1079,31 @@ class QueueStore:
             sql = (
                 f"select {listed} from queue_items "  # noqa: S608 (fixed column names)
                 "where (cast(? as text) is null or owner_id = ? or escalated_to = ?)"
+                " and (cast(? as text) is null or decision_type = ?)"
+                f" and (cast(? as {self.dialect.real}) is null or value_at_stake >= ?)"
             )
             if not include_closed:
                 sql += " and queue_status = 'open'"
-            sql += " order by owner_id, due_by, priority, decision_id, decision_version"
-            return cur.all(sql, (owner_id, owner_id, owner_id))
+            sql += f" order by {'' if owner_id else 'owner_id, '}{ITEM_ORDER[sort]}"
+            params: list[Any] = [owner_id] * 3 + [decision_type] * 2 + [min_value] * 2
+            if limit is not None:
+                sql += " limit ?"
+                params.append(int(limit))
+            return cur.all(sql, params)
+
+    def knows_owner(self, owner_id: str) -> bool:
+        """Whether any queue row (open or not) is owned by or escalated to `owner_id`."""
+        with self.reading() as cur:
+            if cur is None:
+                return False
+            return (
+                cur.one(
+                    "select 1 as found from queue_items where owner_id = ? or escalated_to = ? "
+                    "limit 1",
+                    (owner_id, owner_id),
+                )
+                is not None
+            )
 
     def count(self) -> int:
         with self.reading() as cur:
@@ -933,6 +1160,18 @@ def _message_ids_present(
         marks = ", ".join("?" * len(part))
         found.update(r["message_id"] for r in cur.all(f"{select_in} ({marks})", (*params, *part)))
     return found
+
+
+def _queue_values(decision: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A decision's values for the QUEUE_COLUMNS of its queue row."""
+    return tuple(
+        int(decision["decision_version"])
+        if col == "decision_version"
+        else decision.get(col)
+        if col in NUMERIC_COLUMNS
+        else _text(decision.get(col))
+        for col in QUEUE_COLUMNS
+    )
 
 
 def _text(value: Any) -> str | None:
