@@ -14,6 +14,21 @@ from stockops import jsonio
 def read_decisions(duckdb_path: Path, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Every row of marts.fct_decisions as plain dicts (all columns, or just `columns`), `inputs`
     parsed from JSON."""
+    rows = read_mart(duckdb_path, "fct_decisions", columns, order_by="decision_id")
+    for row in rows:
+        if isinstance(row.get("inputs"), str):
+            row["inputs"] = jsonio.loads(row["inputs"])
+    return rows
+
+
+def read_mart(
+    duckdb_path: Path,
+    table: str,
+    columns: Sequence[str] | None = None,
+    order_by: str | None = None,
+) -> list[dict[str, Any]]:
+    """Every row of marts.<table> as plain dicts (all columns, or just `columns`). Table and column
+    names are the callers' constants, quoted as identifiers."""
     try:
         con = duckdb.connect(str(duckdb_path), read_only=True)
     except duckdb.IOException as exc:
@@ -25,15 +40,12 @@ def read_decisions(duckdb_path: Path, columns: Sequence[str] | None = None) -> l
         raise
     try:
         listed = ", ".join(f'"{c}"' for c in columns) if columns else "*"
-        cur = con.execute(f"select {listed} from marts.fct_decisions order by decision_id")  # noqa: S608
-        columns = [d[0] for d in cur.description]
-        rows = [dict(zip(columns, values, strict=True)) for values in cur.fetchall()]
+        order = f' order by "{order_by}"' if order_by else ""
+        cur = con.execute(f'select {listed} from marts."{table}"{order}')  # noqa: S608
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, values, strict=True)) for values in cur.fetchall()]
     finally:
         con.close()
-    for row in rows:
-        if isinstance(row.get("inputs"), str):
-            row["inputs"] = jsonio.loads(row["inputs"])
-    return rows
 
 
 def lock_holder(duckdb_path: Path) -> str | None:
