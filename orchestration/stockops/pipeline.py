@@ -35,10 +35,11 @@ class BuildOutcome:
 def summarize_checks(
     events: Iterable[dg.DagsterEvent], python_checks: Collection[dg.AssetCheckKey]
 ) -> list[CheckSummary]:
-    """Every check the run planned, in plan order, with its result: pass; warn (failed, WARN
-    severity); fail (failed, ERROR); not_run (planned, never evaluated). Offenders come from the
-    check's `first_offenders` metadata (stockops' Python checks) or dbt's failed row count (dbt
-    tests); every check not in `python_checks` is a dbt test."""
+    """Every check of the run, in the order the run reached them, with its result: pass; warn
+    (failed, WARN severity); fail (failed, ERROR); not_run (planned, or one of `python_checks` — the
+    job's Python checks — never evaluated, e.g. because a step before it failed). Offenders come
+    from the check's `first_offenders` metadata (stockops' Python checks) or dbt's failed row count
+    (dbt tests); every check not in `python_checks` is a dbt test."""
     order: list[dg.AssetCheckKey] = []
     results: dict[dg.AssetCheckKey, tuple[str, tuple[str, ...]]] = {}
     for event in events:
@@ -66,6 +67,10 @@ def summarize_checks(
             lines = ()
         status = "warn" if data.severity == dg.AssetCheckSeverity.WARN else "fail"
         results[key] = (status, lines)
+    order += sorted(
+        (key for key in python_checks if key not in order),
+        key=lambda k: (k.asset_key.to_user_string(), k.name),
+    )
     return [
         CheckSummary(
             key.name,
@@ -144,5 +149,7 @@ def run_build(
         inserted,
         published,
         warnings,
-        summarize_checks(result.all_events, PYTHON_CHECK_KEYS),
+        summarize_checks(
+            result.all_events, PYTHON_CHECK_KEYS & job.asset_layer.asset_graph.asset_check_keys
+        ),
     )

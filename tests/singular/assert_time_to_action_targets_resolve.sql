@@ -4,7 +4,10 @@
     category_owners) or `role:<role>` of a role in actor_roles; decision_type is a type with SLAs
     (decision_slas) or `default`; and the `default` × `default` row sets min_decisions, lookback_weeks
     and severity, which every owner inherits from at the latest. One row per problem.
+    In Dagster it is a check on the seed (dbt meta dagster.ref), not an observation.
 -#}
+{{ config(meta={'dagster': {'ref': {'name': 'time_to_action_targets'}}}) }}
+
 with
 
 targets as (
