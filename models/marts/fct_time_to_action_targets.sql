@@ -16,6 +16,21 @@
     never enter a figure. verdict: no_verdict when the sample is below min_decisions; breach when the
     figure (rounded as shown) is on the wrong side of the target; met otherwise.
 -#}
+{#- per metric: its seed column and direction, its value per decision (null = not in the sample),
+    whether that value is a lower bound, the category it is grouped by, and which decisions count -#}
+{%- set metrics = [
+    {'name': 'share_resolved_within_sla', 'target': 'min_share_resolved_within_sla', 'comparison': 'at_least',
+     'value': "case sla_outcome when 'resolved_within_sla' then 1.0 when 'breached_sla' then 0.0 end",
+     'lower_bound': 'resolution_is_lower_bound', 'category': "'all'", 'decisions': 'true'},
+    {'name': 'median_hours_to_ack', 'target': 'max_median_hours_to_ack', 'comparison': 'at_most',
+     'value': 'hours_to_ack', 'lower_bound': 'ack_is_lower_bound', 'category': "'all'", 'decisions': 'true'},
+    {'name': 'p90_hours_signal_to_resolution', 'target': 'max_p90_hours_signal_to_resolution',
+     'comparison': 'at_most', 'value': 'hours_signal_to_resolution', 'lower_bound': 'resolution_is_lower_bound',
+     'category': "'all'", 'decisions': 'true'},
+    {'name': 'p90_hours_signal_to_action', 'target': 'max_p90_hours_signal_to_action', 'comparison': 'at_most',
+     'value': 'hours_signal_to_action', 'lower_bound': 'action_is_lower_bound',
+     'category': "coalesce(category_id, 'unknown')", 'decisions': 'is_corrective_action'},
+] -%}
 with
 
 decisions as (
@@ -111,45 +126,18 @@ settings as (
 
 target_cells as (
 
-    select
-        owner_id,
-        decision_type,
-        seed_row,
-        precedence,
-        'share_resolved_within_sla' as metric,
-        'at_least' as comparison,
-        min_share_resolved_within_sla as target
-    from matches
-    union all
-    select
-        owner_id,
-        decision_type,
-        seed_row,
-        precedence,
-        'median_hours_to_ack' as metric,
-        'at_most' as comparison,
-        max_median_hours_to_ack as target
-    from matches
-    union all
-    select
-        owner_id,
-        decision_type,
-        seed_row,
-        precedence,
-        'p90_hours_signal_to_resolution' as metric,
-        'at_most' as comparison,
-        max_p90_hours_signal_to_resolution as target
-    from matches
-    union all
-    select
-        owner_id,
-        decision_type,
-        seed_row,
-        precedence,
-        'p90_hours_signal_to_action' as metric,
-        'at_most' as comparison,
-        max_p90_hours_signal_to_action as target
-    from matches
+    {% for metric in metrics %}
+        select
+            owner_id,
+            decision_type,
+            seed_row,
+            precedence,
+            '{{ metric.name }}' as metric,
+            '{{ metric.comparison }}' as comparison,
+            {{ metric.target }} as target
+        from matches
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
@@ -190,57 +178,21 @@ windowed as (
 
 metric_values as (
 
-    select
-        owner_id,
-        decision_type,
-        'all' as category_id,
-        evaluation_window,
-        sla_outcome,
-        evaluated_at,
-        'share_resolved_within_sla' as metric,
-        case sla_outcome when 'resolved_within_sla' then 1.0 when 'breached_sla' then 0.0 end as metric_value,
-        resolution_is_lower_bound as is_lower_bound
-    from windowed
-    where evaluation_window is not null
-    union all
-    select
-        owner_id,
-        decision_type,
-        'all' as category_id,
-        evaluation_window,
-        sla_outcome,
-        evaluated_at,
-        'median_hours_to_ack' as metric,
-        hours_to_ack as metric_value,
-        ack_is_lower_bound as is_lower_bound
-    from windowed
-    where evaluation_window is not null
-    union all
-    select
-        owner_id,
-        decision_type,
-        'all' as category_id,
-        evaluation_window,
-        sla_outcome,
-        evaluated_at,
-        'p90_hours_signal_to_resolution' as metric,
-        hours_signal_to_resolution as metric_value,
-        resolution_is_lower_bound as is_lower_bound
-    from windowed
-    where evaluation_window is not null
-    union all
-    select
-        owner_id,
-        decision_type,
-        coalesce(category_id, 'unknown') as category_id,
-        evaluation_window,
-        sla_outcome,
-        evaluated_at,
-        'p90_hours_signal_to_action' as metric,
-        hours_signal_to_action as metric_value,
-        action_is_lower_bound as is_lower_bound
-    from windowed
-    where evaluation_window is not null and is_corrective_action
+    {% for metric in metrics %}
+        select
+            owner_id,
+            decision_type,
+            {{ metric.category }} as category_id,
+            evaluation_window,
+            sla_outcome,
+            evaluated_at,
+            '{{ metric.name }}' as metric,
+            {{ metric.value }} as metric_value,
+            {{ metric.lower_bound }} as is_lower_bound
+        from windowed
+        where evaluation_window is not null and {{ metric.decisions }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 

@@ -41,7 +41,7 @@ from stockops.warehouse import read_decisions
 OWNER_QUEUE = dg.AssetKey("owner_queue")
 TARGETS_MART = dg.AssetKey(["marts", time_to_action.TARGETS_MART])
 MAX_LISTED = 20
-FIRST_OFFENDERS = "first_offenders"  # metadata key: up to 3 short lines naming the offenders
+FIRST_OFFENDERS_KEY = "first_offenders"  # metadata: up to 3 short lines naming the offenders
 DEFAULT_FALLBACK_OWNER = "unassigned.fallback"
 
 Row = Mapping[str, Any]
@@ -320,7 +320,7 @@ def first_offenders(rows: Sequence[Row], fields: Sequence[str]) -> list[str]:
     """The first few offending rows as short `field=value` lines."""
     return [
         " ".join(f"{f}={row[f]}" for f in fields if row.get(f) is not None)
-        for row in rows[: time_to_action.FIRST_OFFENDERS]
+        for row in rows[: time_to_action.OFFENDERS_SHOWN]
     ]
 
 
@@ -341,7 +341,7 @@ def _offending(
             "rows_checked": checked,
             "offending_rows": len(rows),
             "offending": dg.MetadataValue.md(markdown_table(rows)),
-            FIRST_OFFENDERS: dg.MetadataValue.json(first_offenders(rows, fields)),
+            FIRST_OFFENDERS_KEY: dg.MetadataValue.json(first_offenders(rows, fields)),
         },
     )
 
@@ -421,7 +421,7 @@ def evaluate(
                 if since is not None
                 else "all open queue rows",
                 "slowest": dg.MetadataValue.md(markdown_table(latencies)),
-                FIRST_OFFENDERS: dg.MetadataValue.json(offenders),
+                FIRST_OFFENDERS_KEY: dg.MetadataValue.json(offenders),
             },
         )
 
@@ -477,7 +477,7 @@ def target_check_result(check: time_to_action.TargetCheck) -> dg.AssetCheckResul
             "no_verdict": check.no_verdict,
             "breaches": len(check.breaching),
             "breaching": dg.MetadataValue.md(markdown_table(check.breaching)),
-            FIRST_OFFENDERS: dg.MetadataValue.json(check.first_offenders),
+            FIRST_OFFENDERS_KEY: dg.MetadataValue.json(check.first_offenders),
         },
     )
 

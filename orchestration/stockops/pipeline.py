@@ -29,7 +29,9 @@ class BuildOutcome:
     queue_inserted: int = 0
     published: dict[str, int] = field(default_factory=dict)  # mart -> rows in its Parquet file
     warnings: list[str] = field(default_factory=list)  # failed WARN checks (the run still succeeds)
-    checks: list[CheckSummary] = field(default_factory=list)  # every planned check, in plan order
+    checks: list[CheckSummary] = field(
+        default_factory=list
+    )  # every check of the run (summarize_checks)
 
 
 def summarize_checks(
@@ -40,7 +42,7 @@ def summarize_checks(
     job's Python checks — never evaluated, e.g. because a step before it failed). Offenders come
     from the check's `first_offenders` metadata (stockops' Python checks) or dbt's failed row count
     (dbt tests); every check not in `python_checks` is a dbt test."""
-    order: list[dg.AssetCheckKey] = []
+    order: dict[dg.AssetCheckKey, None] = {}  # insertion-ordered set
     results: dict[dg.AssetCheckKey, tuple[str, tuple[str, ...]]] = {}
     for event in events:
         data = event.event_specific_data
@@ -50,8 +52,7 @@ def summarize_checks(
         ):
             continue
         key = dg.AssetCheckKey(data.asset_key, data.check_name)
-        if key not in order:
-            order.append(key)
+        order.setdefault(key)
         if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED:
             continue
         if data.passed:
@@ -67,10 +68,8 @@ def summarize_checks(
             lines = ()
         status = "warn" if data.severity == dg.AssetCheckSeverity.WARN else "fail"
         results[key] = (status, lines)
-    order += sorted(
-        (key for key in python_checks if key not in order),
-        key=lambda k: (k.asset_key.to_user_string(), k.name),
-    )
+    for key in sorted(python_checks, key=lambda k: (k.asset_key.to_user_string(), k.name)):
+        order.setdefault(key)
     return [
         CheckSummary(
             key.name,

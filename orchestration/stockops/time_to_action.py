@@ -24,7 +24,7 @@ from typing import Any
 Row = Mapping[str, Any]
 
 TARGETS_MART = "fct_time_to_action_targets"
-FIRST_OFFENDERS = 3  # short lines per check in the run summary
+OFFENDERS_SHOWN = 3  # first offenders per check, as short lines for the run summary
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def evaluate(rows: Iterable[Row], metric: str) -> TargetCheck:
         description = (
             f"{len(breaches)} breach{'es' if len(breaches) != 1 else ''} of the "
             f"{METRICS[metric].label} target ({errors} error, {len(breaches) - errors} warn): "
-            + "; ".join(offender_line(r) for r in breaches[:FIRST_OFFENDERS])
+            + "; ".join(offender_line(r) for r in breaches[:OFFENDERS_SHOWN])
         )
     return TargetCheck(
         name=metric,
@@ -143,7 +143,7 @@ def evaluate(rows: Iterable[Row], metric: str) -> TargetCheck:
         evaluated=sum(r["verdict"] in ("breach", "met") for r in rows),
         no_verdict=sum(r["verdict"] == "no_verdict" for r in rows),
         breaching=table,
-        first_offenders=[offender_line(r) for r in breaches[:FIRST_OFFENDERS]],
+        first_offenders=[offender_line(r) for r in breaches[:OFFENDERS_SHOWN]],
     )
 
 

@@ -62,6 +62,16 @@ def hours(start: datetime, end: datetime) -> float:
     return (end - start).total_seconds() / 3600
 
 
+def query(duckdb_path: Path, sql: str) -> list[dict]:
+    con = duckdb.connect(str(duckdb_path), read_only=True)
+    try:
+        cur = con.execute(sql)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    finally:
+        con.close()
+
+
 def copy_dbt_project(dest: Path) -> Path:
     """The dbt project without the Python side, build output or data: what a team that edits its
     own seeds has."""
@@ -127,24 +137,11 @@ def test_targets_name_exactly_the_slow_and_the_idle_owner(
         clock.setattr(queue_store, "utc_now", lambda: actions.format_timestamp(queued))
         first = run_build()
     assert first.success, first.failures
-    con = duckdb.connect(str(cfg.duckdb_path), read_only=True)
-    try:
-        cols = [
-            "decision_id",
-            "owner_id",
-            "decision_type",
-            "priority",
-            "value_at_stake",
-            "signal_at",
-        ]
-        decisions = [
-            dict(zip(cols, row, strict=True))
-            for row in con.execute(
-                f"select {', '.join(cols)} from marts.fct_decisions where is_open order by decision_id"  # noqa: S608
-            ).fetchall()
-        ]
-    finally:
-        con.close()
+    decisions = query(
+        cfg.duckdb_path,
+        "select decision_id, owner_id, decision_type, priority, value_at_stake, signal_at "
+        "from marts.fct_decisions where is_open order by decision_id",
+    )
     assert decisions
 
     # 2. who plays which part
@@ -205,6 +202,7 @@ def test_targets_name_exactly_the_slow_and_the_idle_owner(
     run = run_stockops(project, "-m", "stockops.cli", "run")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     summary = run.stdout[run.stdout.index("\nchecks") :]
+    print(summary)  # shown when the test fails (and with -s)
     status = {
         line.split()[1]: line.split()[0]
         for line in summary.splitlines()
@@ -220,25 +218,11 @@ def test_targets_name_exactly_the_slow_and_the_idle_owner(
     assert f"{fast} × " not in summary and f"{sparse} × " not in summary
 
     # 5. exactly the slow and the idle owner breach, with the figures of their controlled times
-    con = duckdb.connect(str(cfg.duckdb_path), read_only=True)
-    try:
-        target_cols = [
-            "owner_id",
-            "decision_type",
-            "metric",
-            "figure",
-            "sample",
-            "verdict",
-            "severity",
-        ]
-        evaluated = [
-            dict(zip([*target_cols, "evaluated_at"], row, strict=True))
-            for row in con.execute(
-                f"select {', '.join(target_cols)}, evaluated_at from marts.fct_time_to_action_targets"  # noqa: S608
-            ).fetchall()
-        ]
-    finally:
-        con.close()
+    evaluated = query(
+        cfg.duckdb_path,
+        "select owner_id, decision_type, metric, figure, sample, verdict, severity, evaluated_at "
+        "from marts.fct_time_to_action_targets",
+    )
     evaluated_at = evaluated[0]["evaluated_at"].replace(tzinfo=UTC)
     assert {r["owner_id"] for r in evaluated if r["verdict"] == "breach"} == {slow, idle}
     assert all(r["verdict"] == "no_verdict" for r in evaluated if r["owner_id"] == sparse)
