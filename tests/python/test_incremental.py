@@ -51,6 +51,8 @@ RUN_HISTORY = {
     ("intermediate", "int_decision_lifecycle"),
     ("marts", "fct_decisions"),
     ("marts", "fct_time_to_action"),
+    ("marts", "fct_decision_time_to_action"),
+    ("marts", "fct_time_to_action_targets"),
 }
 
 
