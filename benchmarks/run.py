@@ -70,7 +70,16 @@ SCALES: dict[str, dict[str, int]] = {
     "100m": {"skus": 20000, "locations": 50, "days": 3650, "seed": 42},
 }
 # fct_* columns stamped with the run's clock (run_started_at), not with the data
-VOLATILE_COLUMNS = frozenset({"detected_at", "evaluated_at", "status_at"})
+VOLATILE_COLUMNS = frozenset(
+    {
+        "detected_at",
+        "evaluated_at",
+        "status_at",
+        "clock_stopped_at",  # fct_decision_time_to_action: the run's start for open decisions
+        "window_start",  # fct_time_to_action_targets: evaluated_at minus the look-back
+        "previous_window_start",
+    }
+)
 NEW_DAY_TYPES = ("sale", "return", "consumption", "adjustment", "scrap")
 
 

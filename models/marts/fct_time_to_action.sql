@@ -1,7 +1,9 @@
 {#-
     How fast owners act, per owner × decision type × week (ISO week, Monday, of the decision's queue
     time, or its detection when it never reached a queue). Hours are wall-clock hours between the
-    events (snoozed time included here; the SLA clocks in fct_decisions exclude it).
+    events (snoozed time included here; the SLA clocks in fct_decisions exclude it). The SLA outcome
+    counts come from fct_decision_time_to_action: auto-executed decisions and those still inside their
+    SLA are counted apart from the owner's within-SLA share.
 -#}
 with
 
@@ -11,25 +13,34 @@ decisions as (
 
 ),
 
+outcomes as (
+
+    select * from {{ ref('fct_decision_time_to_action') }}
+
+),
+
 measured as (
 
     select
-        owner_id,
-        decision_type,
-        cast(date_trunc('week', coalesce(queued_at, detected_at)) as date) as week_start,
-        value_at_stake,
-        is_open,
-        is_overdue,
-        escalated_at is not null as was_escalated,
-        acknowledged_at is not null as was_acknowledged,
-        resolved_at is not null as was_resolved,
-        resolved_at is not null and (escalated_at is null or resolved_at < escalated_at)
+        decisions.owner_id,
+        decisions.decision_type,
+        cast(date_trunc('week', coalesce(decisions.queued_at, decisions.detected_at)) as date) as week_start,
+        outcomes.sla_outcome,
+        decisions.value_at_stake,
+        decisions.is_open,
+        decisions.is_overdue,
+        decisions.escalated_at is not null as was_escalated,
+        decisions.acknowledged_at is not null as was_acknowledged,
+        decisions.resolved_at is not null as was_resolved,
+        decisions.resolved_at is not null
+        and (decisions.escalated_at is null or decisions.resolved_at < decisions.escalated_at)
             as resolved_before_escalation,
-        date_diff('second', queued_at, acknowledged_at) / 3600.0 as hours_to_ack,
-        date_diff('second', queued_at, resolved_at) / 3600.0 as hours_to_resolve,
-        date_diff('second', signal_at, queued_at) / 3600.0 as hours_signal_to_queue,
-        date_diff('second', signal_at, resolved_at) / 3600.0 as hours_signal_to_resolution
+        date_diff('second', decisions.queued_at, decisions.acknowledged_at) / 3600.0 as hours_to_ack,
+        date_diff('second', decisions.queued_at, decisions.resolved_at) / 3600.0 as hours_to_resolve,
+        date_diff('second', decisions.signal_at, decisions.queued_at) / 3600.0 as hours_signal_to_queue,
+        date_diff('second', decisions.signal_at, decisions.resolved_at) / 3600.0 as hours_signal_to_resolution
     from decisions
+    inner join outcomes on decisions.decision_id = outcomes.decision_id
 
 ),
 
@@ -53,7 +64,16 @@ final as (
         ) as pct_resolved_before_escalation,
         round(median(hours_signal_to_queue), 2) as median_hours_signal_to_queue,
         round(median(hours_signal_to_resolution), 2) as median_hours_signal_to_resolution,
-        round(sum(value_at_stake), 2) as value_at_stake
+        round(sum(value_at_stake), 2) as value_at_stake,
+        count(*) filter (where sla_outcome = 'auto_executed') as auto_executed,
+        count(*) filter (where sla_outcome = 'resolved_within_sla') as resolved_within_sla,
+        count(*) filter (where sla_outcome = 'breached_sla') as breached_sla,
+        count(*) filter (where sla_outcome = 'open_within_sla') as open_within_sla,
+        round(
+            count(*) filter (where sla_outcome = 'resolved_within_sla')
+            / nullif(count(*) filter (where sla_outcome in ('resolved_within_sla', 'breached_sla')), 0),
+            4
+        ) as share_resolved_within_sla
     from measured
     group by owner_id, decision_type, week_start
 

@@ -1,4 +1,6 @@
-"""Python asset checks on `owner_queue`: the time-to-action guarantees (docs/orchestration.md).
+"""Python asset checks: the time-to-action guarantees (docs/orchestration.md, docs/time-to-action.md).
+
+On `owner_queue`:
 
 | check                     | severity | passes when                                                   |
 |---------------------------|----------|---------------------------------------------------------------|
@@ -7,13 +9,19 @@
 | `queue_reconciles`        | ERROR    | open decisions of the mart and open queue rows match          |
 | `signal_to_queue_latency` | WARN     | median hours from signal to queue <= the configured bound     |
 
+On `marts/fct_time_to_action_targets`, one per metric of the `time_to_action_targets` seed
+(`share_resolved_within_sla`, `median_hours_to_ack`, `p90_hours_signal_to_resolution`,
+`p90_hours_signal_to_action`): passes when no owner × decision type breaches its target; a breach
+of an `error` target is an ERROR, of a `warn` target a WARN (stockops.time_to_action).
+
 Each check is a pure function over plain lists of dicts that returns the offending rows (tested
 without Dagster); the Dagster check reads the mart (the DuckDB file, read-only: the checks run in
 the same single-process run after dbt has finished) and the queue, and reports counts and up to
 20 offending rows in its metadata so that a failure explains itself in the UI.
 
-All four are evaluated by one `multi_asset_check`, so the mart and the queue are read once; it can
-be subset, so each check can also be run on its own.
+Each group is evaluated by one `multi_asset_check`, so the marts and the queue are read once; it
+can be subset, so each check can also be run on its own. Every check puts its first offenders, as
+short lines, under the metadata key `first_offenders` (the `stockops run` summary prints them).
 """
 
 import json
@@ -27,11 +35,13 @@ from typing import Any
 import dagster as dg
 import yaml
 
-from stockops import settings
+from stockops import settings, time_to_action
 from stockops.warehouse import read_decisions
 
 OWNER_QUEUE = dg.AssetKey("owner_queue")
+TARGETS_MART = dg.AssetKey(["marts", time_to_action.TARGETS_MART])
 MAX_LISTED = 20
+FIRST_OFFENDERS_KEY = "first_offenders"  # metadata: up to 3 short lines naming the offenders
 DEFAULT_FALLBACK_OWNER = "unassigned.fallback"
 
 Row = Mapping[str, Any]
@@ -306,8 +316,20 @@ CHECK_SPECS = [
 ]
 
 
+def first_offenders(rows: Sequence[Row], fields: Sequence[str]) -> list[str]:
+    """The first few offending rows as short `field=value` lines."""
+    return [
+        " ".join(f"{f}={row[f]}" for f in fields if row.get(f) is not None)
+        for row in rows[: time_to_action.OFFENDERS_SHOWN]
+    ]
+
+
 def _offending(
-    name: str, rows: list[dict[str, Any]], checked: int, description: str
+    name: str,
+    rows: list[dict[str, Any]],
+    checked: int,
+    description: str,
+    fields: Sequence[str],
 ) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         check_name=name,
@@ -319,6 +341,7 @@ def _offending(
             "rows_checked": checked,
             "offending_rows": len(rows),
             "offending": dg.MetadataValue.md(markdown_table(rows)),
+            FIRST_OFFENDERS_KEY: dg.MetadataValue.json(first_offenders(rows, fields)),
         },
     )
 
@@ -345,6 +368,7 @@ def evaluate(
             rows,
             len(decisions),
             f"{len(rows)} decisions without a resolved owner (fallback '{fallback_owner}')",
+            ("decision_id", "decision_type", "owner_id"),
         )
     if wanted("overdue_escalated"):
         rows = unescalated_overdue(decisions, events)
@@ -353,6 +377,7 @@ def evaluate(
             rows,
             len(decisions),
             f"{len(rows)} overdue decisions not escalated",
+            ("decision_id", "owner_id", "escalate_to"),
         )
     if wanted("queue_reconciles"):
         rows = queue_mismatches(decisions, items)
@@ -361,12 +386,21 @@ def evaluate(
             rows,
             len(decisions) + len(items),
             f"{len(rows)} differences between fct_decisions and the queue",
+            ("problem", "decision_id", "decision_version"),
         )
     if wanted("signal_to_queue_latency"):
         latencies = signal_to_queue_latencies(items, since)
         summary = latency_summary(latencies)
         median = summary["median_hours"]
         passed = median is None or median <= max_median_hours
+        offenders = (
+            []
+            if passed
+            else [
+                f"median {median} h > {max_median_hours} h over {summary['count']} decisions",
+                *first_offenders(latencies, ("decision_id", "owner_id", "hours"))[:2],
+            ]
+        )
         yield dg.AssetCheckResult(
             check_name="signal_to_queue_latency",
             asset_key=OWNER_QUEUE,
@@ -387,6 +421,7 @@ def evaluate(
                 if since is not None
                 else "all open queue rows",
                 "slowest": dg.MetadataValue.md(markdown_table(latencies)),
+                FIRST_OFFENDERS_KEY: dg.MetadataValue.json(offenders),
             },
         )
 
@@ -410,3 +445,62 @@ def owner_queue_checks(context: dg.AssetCheckExecutionContext) -> Iterator[dg.As
         since=last_export_started_at(context.instance),
         selected={key.name for key in context.selected_asset_check_keys},
     )
+
+
+# ------------------------------------------------------------------ time-to-action targets
+TARGET_CHECK_SPECS = [
+    dg.AssetCheckSpec(
+        name,
+        asset=TARGETS_MART,
+        description=(
+            f"Every owner × decision type meets its target for the {metric.label} over the "
+            "look-back window (time_to_action_targets; ERROR for an error target, WARN for a warn "
+            "target; no verdict below min_decisions)."
+        ),
+    )
+    for name, metric in time_to_action.METRICS.items()
+]
+
+
+def target_check_result(check: time_to_action.TargetCheck) -> dg.AssetCheckResult:
+    """A time-to-action target verdict as a Dagster check result, breaches in a Markdown table."""
+    return dg.AssetCheckResult(
+        check_name=check.name,
+        asset_key=TARGETS_MART,
+        passed=check.passed,
+        severity=(
+            dg.AssetCheckSeverity.ERROR if check.severity == "error" else dg.AssetCheckSeverity.WARN
+        ),
+        description=check.description,
+        metadata={
+            "evaluated": check.evaluated,
+            "no_verdict": check.no_verdict,
+            "breaches": len(check.breaching),
+            "breaching": dg.MetadataValue.md(markdown_table(check.breaching)),
+            FIRST_OFFENDERS_KEY: dg.MetadataValue.json(check.first_offenders),
+        },
+    )
+
+
+@dg.multi_asset_check(
+    specs=TARGET_CHECK_SPECS,
+    can_subset=True,
+    name="time_to_action_target_checks",
+    description="Owners' time to action against the time_to_action_targets seed.",
+)
+def time_to_action_target_checks(
+    context: dg.AssetCheckExecutionContext,
+) -> Iterator[dg.AssetCheckResult]:
+    rows = time_to_action.read_rows(settings.load().duckdb_path)
+    selected = {key.name for key in context.selected_asset_check_keys}
+    for name in time_to_action.METRICS:
+        if name in selected:
+            yield target_check_result(time_to_action.evaluate(rows, name))
+
+
+# every Python check of the code location (the rest are dbt tests)
+PYTHON_CHECK_KEYS = frozenset(
+    key
+    for checks in (owner_queue_checks, time_to_action_target_checks)
+    for key in checks.check_keys
+)

@@ -162,6 +162,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     with output_to(log_path) if log_path else contextlib.nullcontext():
         outcome = run_build(as_of_date=args.as_of or "", full_refresh=args.full_refresh)
     elapsed = time.monotonic() - started
+    print_check_summary(outcome.checks)
     if not outcome.success:
         causes = outcome.failures or ["see the log"]
         more = f" (+{len(causes) - 1} more)" if len(causes) > 1 else ""
@@ -187,6 +188,35 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     print_table(summary, ["owner_id", "open_decisions", "value_at_stake", "decision_types"])
     return 0
+
+
+CHECK_STATUS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "not_run": "NOT RUN"}
+
+
+def print_check_summary(checks: Sequence[Any], out: TextIO | None = None) -> None:
+    """Every stockops check of the run (pass / warn / fail / not run, with its first offenders),
+    then the dbt tests: counted, and listed when they did not pass. `checks` are
+    stockops.pipeline.CheckSummary rows."""
+    if not checks:
+        return
+    out = out or sys.stdout
+    dbt_tests = [c for c in checks if c.is_dbt_test]
+    listed = [c for c in checks if not c.is_dbt_test] + [c for c in dbt_tests if c.status != "pass"]
+    width = max(len(c.name) for c in listed) if listed else 0
+    print("\nchecks", file=out)
+    for check in listed:
+        print(f"  {CHECK_STATUS[check.status]:<7}  {check.name:<{width}}  {check.asset}", file=out)
+        for line in check.offenders:
+            print(f"  {'':<7}    - {line}", file=out)
+    if not dbt_tests:
+        return
+    counts = {status: sum(c.status == status for c in dbt_tests) for status in CHECK_STATUS}
+    print(
+        f"  dbt tests: {len(dbt_tests)} ("
+        + ", ".join(f"{n} {CHECK_STATUS[s].lower()}" for s, n in counts.items() if n)
+        + ")",
+        file=out,
+    )
 
 
 # ------------------------------------------------------------------------------------------- queue
@@ -406,6 +436,14 @@ def cmd_queue_action(args: argparse.Namespace) -> int:
     policy = actions.load_policy(cfg.project_dir / "seeds")
     until = getattr(args, "until", None)
     now = _now()
+    if args.at is not None:
+        if args.at > now:
+            print(
+                f"stockops: --at {actions.format_timestamp(args.at)} is in the future",
+                file=sys.stderr,
+            )
+            return 2
+        now = args.at
     store = open_store(cfg.queue_path)
     if store.item(args.decision_id) is None:
         print(
@@ -417,16 +455,20 @@ def cmd_queue_action(args: argparse.Namespace) -> int:
     try:
         event = store.apply_action(
             args.decision_id,
-            lambda item, events: actions.decide(
-                action,
-                item,
+            lambda item, events: _recorded_at(
+                actions.decide(
+                    action,
+                    item,
+                    events,
+                    actor,
+                    args.reason,
+                    until,
+                    policy,
+                    now,
+                    decision_id=args.decision_id,
+                ),
                 events,
-                actor,
-                args.reason,
-                until,
-                policy,
-                now,
-                decision_id=args.decision_id,
+                args.at,
             ),
         )
     except actions.ActionRefused as refused:
@@ -440,6 +482,24 @@ def cmd_queue_action(args: argparse.Namespace) -> int:
         + (f" until {event['snoozed_until']}" if event.get("snoozed_until") else "")
     )
     return 0
+
+
+def _recorded_at(
+    event: dict[str, Any], events: Sequence[dict[str, Any]], at: datetime | None
+) -> dict[str, Any]:
+    """The event as of `--at` (a backfilled or test action): stamped with that time, which may not
+    precede the version's latest event, so the events stay in the order they happened."""
+    from stockops.queue import actions
+
+    if at is None:
+        return event
+    latest = max((actions.event_order(e)[0] for e in events), default=None)
+    if latest is not None and at < latest:
+        raise actions.ActionRefused(
+            f"--at {actions.format_timestamp(at)} is before the decision's latest event "
+            f"({actions.format_timestamp(latest)}); actions are recorded in the order they happened"
+        )
+    return {**event, "occurred_at": actions.format_timestamp(at)}
 
 
 def cmd_queue_digest(args: argparse.Namespace) -> int:
@@ -606,6 +666,12 @@ def build_parser() -> argparse.ArgumentParser:
                 type=_until,
                 help="ISO date or datetime, UTC; in the future and at most 30 days ahead",
             )
+        act.add_argument(
+            "--at",
+            type=_until,
+            help="record the action as taken at this ISO datetime (UTC; backfills and tests): "
+            "not in the future, not before the decision's latest event (default: now)",
+        )
         act.add_argument("--warehouse", help="warehouse directory")
         act.set_defaults(func=cmd_queue_action)
     qdigest = qsub.add_parser(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from stockops.checks import owner_queue_checks
+from stockops.checks import owner_queue_checks, time_to_action_target_checks
 from stockops.dbt_assets import stockops_dbt_models
 from stockops.publish import published_marts
 from stockops.queue_export import owner_queue
@@ -17,7 +17,7 @@ __all__ = ["BUILD_JOB_NAME", "SWEEP_JOB_NAME", "defs"]
 
 defs = dg.Definitions(
     assets=[stockops_dbt_models, owner_queue, published_marts],
-    asset_checks=[owner_queue_checks],
+    asset_checks=[owner_queue_checks, time_to_action_target_checks],
     jobs=JOBS,
     schedules=SCHEDULES,
     sensors=[landing_files_sensor],

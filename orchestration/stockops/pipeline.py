@@ -6,7 +6,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,17 @@ from typing import Any
 import dagster as dg
 
 from stockops import settings
+
+
+@dataclass(frozen=True)
+class CheckSummary:
+    """One asset check's result in a run, for the `stockops run` summary."""
+
+    name: str
+    asset: str
+    status: str  # pass, warn, fail, or not_run (planned, never evaluated: an upstream step failed)
+    offenders: tuple[str, ...] = ()  # the first offenders, one short line each
+    is_dbt_test: bool = False
 
 
 @dataclass
@@ -24,6 +35,56 @@ class BuildOutcome:
     queue_inserted: int = 0
     published: dict[str, int] = field(default_factory=dict)  # mart -> rows in its Parquet file
     warnings: list[str] = field(default_factory=list)  # failed WARN checks (the run still succeeds)
+    checks: list[CheckSummary] = field(
+        default_factory=list
+    )  # every check of the run (summarize_checks)
+
+
+def summarize_checks(
+    events: Iterable[dg.DagsterEvent], python_checks: Collection[dg.AssetCheckKey]
+) -> list[CheckSummary]:
+    """Every check of the run, in the order the run reached them, with its result: pass; warn
+    (failed, WARN severity); fail (failed, ERROR); not_run (planned, or one of `python_checks` — the
+    job's Python checks — never evaluated, e.g. because a step before it failed). Offenders come
+    from the check's `first_offenders` metadata (stockops' Python checks) or dbt's failed row count
+    (dbt tests); every check not in `python_checks` is a dbt test."""
+    order: dict[dg.AssetCheckKey, None] = {}  # insertion-ordered set
+    results: dict[dg.AssetCheckKey, tuple[str, tuple[str, ...]]] = {}
+    for event in events:
+        data = event.event_specific_data
+        if event.event_type not in (
+            dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED,
+            dg.DagsterEventType.ASSET_CHECK_EVALUATION,
+        ):
+            continue
+        key = dg.AssetCheckKey(data.asset_key, data.check_name)
+        order.setdefault(key)
+        if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED:
+            continue
+        if data.passed:
+            results[key] = ("pass", ())
+            continue
+        offenders = data.metadata.get("first_offenders")
+        failed_rows = data.metadata.get("dagster_dbt/failed_row_count")
+        if offenders is not None:
+            lines = tuple(str(line) for line in offenders.value)
+        elif failed_rows is not None:
+            lines = (f"{failed_rows.value} failing rows",)
+        else:
+            lines = ()
+        status = "warn" if data.severity == dg.AssetCheckSeverity.WARN else "fail"
+        results[key] = (status, lines)
+    for key in sorted(python_checks, key=lambda k: (k.asset_key.to_user_string(), k.name)):
+        order.setdefault(key)
+    return [
+        CheckSummary(
+            key.name,
+            key.asset_key.to_user_string(),
+            *results.get(key, ("not_run", ())),
+            is_dbt_test=key not in python_checks,
+        )
+        for key in order
+    ]
 
 
 def ensure_manifest() -> None:
@@ -53,6 +114,7 @@ def run_build(
     in this process; fails only on step failures and failed ERROR checks."""
     cfg = settings.load().export()  # also writes DAGSTER_HOME/dagster.yaml when missing
     ensure_manifest()
+    from stockops.checks import PYTHON_CHECK_KEYS
     from stockops.definitions import BUILD_JOB_NAME, defs
     from stockops.run_liveness import run_tags
 
@@ -91,7 +153,15 @@ def run_build(
         value = mat.metadata.get("row_counts")
         published = dict(value.value) if value is not None else {}
     return BuildOutcome(
-        result.success and not failures, result.run_id, failures, inserted, published, warnings
+        result.success and not failures,
+        result.run_id,
+        failures,
+        inserted,
+        published,
+        warnings,
+        summarize_checks(
+            result.all_events, PYTHON_CHECK_KEYS & job.asset_layer.asset_graph.asset_check_keys
+        ),
     )
 
 

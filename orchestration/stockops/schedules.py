@@ -7,7 +7,8 @@
   the decisions' lifecycle against the clock and the owners' latest events and delivers
   escalations, without rebuilding the ledger-heavy models (stock positions, demand, candidates).
   dagster-dbt runs `dbt build --select` for just the selected models (and their tests); the queue
-  export and the publish step follow.
+  export and the publish step follow. It re-reads the time_to_action_targets seed and evaluates
+  the time-to-action target checks too, so a breach shows within the hour.
 
 Cron expressions are evaluated in STOCKOPS_SCHEDULE_TIMEZONE (default UTC). Both schedules are
 running by default; runs queue behind each other (dagster.yaml: one run at a time).
@@ -28,6 +29,9 @@ SWEEP_DBT_MODELS = (
     "int_decision_lifecycle",
     "fct_decisions",
     "fct_time_to_action",
+    "fct_decision_time_to_action",
+    "time_to_action_targets",  # the seed: a target changed by the business applies within the hour
+    "fct_time_to_action_targets",  # its asset checks (stockops.checks) come with it
 )
 OWNER_QUEUE = dg.AssetKey("owner_queue")
 PUBLISHED_MARTS = dg.AssetKey("published_marts")
@@ -47,8 +51,9 @@ stockops_escalation_sweep = dg.define_asset_job(
         *(model_key(name) for name in SWEEP_DBT_MODELS), OWNER_QUEUE, PUBLISHED_MARTS
     ),
     description=(
-        "Hourly: rebuild only the decision lifecycle and fct_decisions / fct_time_to_action from "
-        "the owners' latest events, deliver escalations to the queues and republish the marts."
+        "Hourly: rebuild only the decision lifecycle and fct_decisions / the time-to-action marts "
+        "from the owners' latest events, evaluate the time-to-action targets, deliver escalations "
+        "to the queues and republish the marts."
     ),
 )
 

@@ -33,6 +33,35 @@ def read_decisions(
     """Every row of marts.fct_decisions as plain dicts (all columns, or just `columns`), `inputs`
     parsed from JSON; with `with_lines`, each open decision also carries its fct_decision_lines
     rows as `lines` (what the queue shows and a webhook receiver orders from)."""
+    rows = read_mart(duckdb_path, "fct_decisions", columns, order_by="decision_id")
+    if with_lines:
+        lines: dict[str, list[dict[str, Any]]] = {}
+        for line in read_mart(
+            duckdb_path,
+            "fct_decision_lines",
+            ["decision_id", *LINE_COLUMNS],
+            order_by="decision_id, line_no",
+            where="is_open",
+        ):
+            lines.setdefault(line.pop("decision_id"), []).append(line)
+        for row in rows:
+            if row["decision_id"] in lines:
+                row["lines"] = lines[row["decision_id"]]
+    for row in rows:
+        if isinstance(row.get("inputs"), str):
+            row["inputs"] = jsonio.loads(row["inputs"])
+    return rows
+
+
+def read_mart(
+    duckdb_path: Path,
+    table: str,
+    columns: Sequence[str] | None = None,
+    order_by: str | None = None,
+    where: str | None = None,
+) -> list[dict[str, Any]]:
+    """Every row of marts.<table> as plain dicts (all columns, or just `columns`). Table and column
+    names, the ordering and the filter are the callers' constants, never input."""
     try:
         con = duckdb.connect(str(duckdb_path), read_only=True)
     except duckdb.IOException as exc:
@@ -44,28 +73,13 @@ def read_decisions(
         raise
     try:
         listed = ", ".join(f'"{c}"' for c in columns) if columns else "*"
-        cur = con.execute(f"select {listed} from marts.fct_decisions order by decision_id")  # noqa: S608
-        columns = [d[0] for d in cur.description]
-        rows = [dict(zip(columns, values, strict=True)) for values in cur.fetchall()]
-        if with_lines:
-            lines: dict[str, list[dict[str, Any]]] = {}
-            cur = con.execute(
-                f"select decision_id, {', '.join(LINE_COLUMNS)} from marts.fct_decision_lines "  # noqa: S608
-                "where is_open order by decision_id, line_no"
-            )
-            for values in cur.fetchall():
-                lines.setdefault(values[0], []).append(
-                    dict(zip(LINE_COLUMNS, values[1:], strict=True))
-                )
-            for row in rows:
-                if row["decision_id"] in lines:
-                    row["lines"] = lines[row["decision_id"]]
+        filtered = f" where {where}" if where else ""
+        order = f" order by {order_by}" if order_by else ""
+        cur = con.execute(f'select {listed} from marts."{table}"{filtered}{order}')  # noqa: S608
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, values, strict=True)) for values in cur.fetchall()]
     finally:
         con.close()
-    for row in rows:
-        if isinstance(row.get("inputs"), str):
-            row["inputs"] = jsonio.loads(row["inputs"])
-    return rows
 
 
 def lock_holder(duckdb_path: Path) -> str | None:

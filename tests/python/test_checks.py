@@ -183,7 +183,11 @@ def test_evaluate_reports_offending_rows_in_metadata() -> None:
     table = owner.metadata["offending"].value
     assert sum(FALLBACK in line for line in table.splitlines()) == 20  # listed: at most 20
     assert "| d19 |" in table and "| d20 |" not in table and "and 5 more" in table
+    assert owner.metadata["first_offenders"].value == [
+        f"decision_id=d{i} decision_type=replenish owner_id={FALLBACK}" for i in range(3)
+    ]
     assert results["overdue_escalated"].passed
+    assert results["overdue_escalated"].metadata["first_offenders"].value == []
     assert results["queue_reconciles"].passed
     latency = results["signal_to_queue_latency"]
     assert latency.passed and latency.severity == dg.AssetCheckSeverity.WARN
@@ -203,6 +207,10 @@ def test_evaluate_latency_warns_and_selection() -> None:
     latency = results["signal_to_queue_latency"]
     assert not latency.passed and latency.severity == dg.AssetCheckSeverity.WARN
     assert latency.metadata["p90_hours"].value == 4.0
+    assert latency.metadata["first_offenders"].value == [
+        "median 4.0 h > 1.0 h over 1 decisions",
+        "decision_id=a owner_id=buyer.ana hours=4.0",
+    ]
 
 
 @pytest.mark.parametrize(

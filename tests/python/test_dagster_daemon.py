@@ -163,6 +163,9 @@ def test_schedules_sensor_and_jobs_are_registered() -> None:
         model_key("int_decision_lifecycle"),
         model_key("fct_decisions"),
         model_key("fct_time_to_action"),
+        model_key("fct_decision_time_to_action"),
+        model_key("time_to_action_targets"),
+        model_key("fct_time_to_action_targets"),
         dg.AssetKey("owner_queue"),
         dg.AssetKey("published_marts"),
     }

@@ -54,6 +54,8 @@ RUN_HISTORY = {
     ("marts", "fct_decisions"),
     ("marts", "fct_decision_lines"),
     ("marts", "fct_time_to_action"),
+    ("marts", "fct_decision_time_to_action"),
+    ("marts", "fct_time_to_action_targets"),
 }
 
 
