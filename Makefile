@@ -60,7 +60,7 @@ bench: setup
 	$(PY) benchmarks/run.py
 
 lock:
-	$(UV) pip compile pyproject.toml --python-version 3.11 --no-header -o requirements.lock
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 --no-header -o requirements.lock
 
 clean:
 	rm -rf target logs warehouse data .pytest_cache .ruff_cache
