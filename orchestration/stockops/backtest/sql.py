@@ -255,11 +255,15 @@ class DecisionRun:
         self.landing_dir = landing_dir
         self.project_dir = project_dir
         self.con = duckdb.connect(config={"threads": threads, "preserve_insertion_order": False})
-        for schema in sorted({s for s in ("staging", "intermediate", "marts", "policy")}):
+        # relations are named "stockops"."<schema>"."<model>" (the warehouse file's stem)
+        self.con.execute(f"attach ':memory:' as {compiled_sql.DATABASE}")
+        self.con.execute(f"use {compiled_sql.DATABASE}")
+        for schema in ("staging", "intermediate", "marts", "policy"):
             self.con.execute(f"create schema if not exists {compiled_sql.DATABASE}.{schema}")
         self.loaded: set[str] = set()
         self.days_run = 0
         self.seconds = 0.0
+        self.node_seconds: dict[str, float] = {}
 
     def close(self) -> None:
         self.con.close()
@@ -281,7 +285,9 @@ class DecisionRun:
                     "__FILES_inventory_transactions__", ", ".join(_quote(f) for f in new_ledger)
                 )
             sql = self._fill(sql, as_of, run_at)
+            t0 = time.monotonic()
             self.con.execute(sql)
+            self.node_seconds[name] = self.node_seconds.get(name, 0.0) + time.monotonic() - t0
         self.loaded.update(new_ledger)
         self.days_run += 1
         self.seconds += time.monotonic() - started

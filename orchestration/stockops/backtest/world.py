@@ -226,6 +226,12 @@ class World:
         self.flows: list[dict[str, float]] = []  # audit: per item, today's movements
         self.inventory_series: list[float] = []  # end-of-day inventory value per measured day
 
+    def fork(self) -> World:
+        """An independent copy (same catalog and random streams) for another policy."""
+        import copy
+
+        return copy.deepcopy(self, {id(self.catalog): self.catalog, id(self.streams): self.streams})
+
     # ------------------------------------------------------------------------------- state
     def on_hand(self, index: int) -> float:
         return sum(lot.qty for lot in self.lots[index])
@@ -405,6 +411,7 @@ class World:
             need = item.qty_per_run_hour * capacity * self.demand_factor[item.index]
             used = min(self.on_hand(item.index), item.qty_per_run_hour * run_hours)
             used = sum(lot.qty for lot in self._take_fifo(item.index, used))
+            self.cash += used * item.unit_price  # the throughput the constraint's output earns
             self._book(day, HOURS["consumption"], item, "consumption", -used)
             if measured:
                 t = self.totals
