@@ -231,7 +231,7 @@ def warmup_target(catalog: Catalog, item: Item) -> float:
     days = catalog.quoted_days(item, item.suppliers[0]) + 7 + 1
     mean = item.mean_demand * days
     target = mean + 1.65 * (mean + (0.5 * mean) ** 2 / days) ** 0.5
-    return item.order_multiple * np.ceil(target / item.order_multiple)
+    return float(item.order_multiple * np.ceil(target / item.order_multiple))
 
 
 def warmup_orders(world: World, day: int) -> None:

@@ -210,7 +210,7 @@ class World:
         self.open_lines: list[PurchaseLine] = []
         self.in_transit: list[Transfer] = []
         self.markdowns: dict[int, Markdown] = {}
-        self.cash = opening_cash
+        self.cash = float(opening_cash)
         self.opex_per_day = opex_per_day
         self.demand_factor = [1.0] * len(self.items)  # scenario multipliers (demand steps)
         self.supplier_override: dict[str, Supplier] = {}  # scenario: a supplier turns late
@@ -477,8 +477,8 @@ class World:
         t.inventory_value_days += value
         t.aged_90_value_days += aged
         self.inventory_series.append(round(value, 2))
-        t.negative_cash_days += self.cash < 0
-        t.min_cash = min(t.min_cash, self.cash)
+        t.negative_cash_days += int(self.cash < 0)
+        t.min_cash = min(t.min_cash, float(self.cash))
 
     # ------------------------------------------------------------------------------- actions
     def order(
