@@ -392,16 +392,20 @@ def _until(text: str) -> datetime:
 
 # ---------------------------------------------------------------------------------------- backtest
 def cmd_backtest(args: argparse.Namespace) -> int:
-    from stockops.backtest import QUICK, run_backtest
+    from stockops.backtest import QUICK, render, run_backtest
     from stockops.backtest.runner import default_workers, progress_bar
 
+    out = Path(args.out).expanduser().resolve()
+    if args.report_only:
+        report = render(out)
+        print(f"backtest: report written again from {out / 'backtest.json'}")
+        return 0
     scenarios = args.scenario or (QUICK["scenarios"] if args.quick else SCENARIO_NAMES)
     days = args.days or (QUICK["days"] if args.quick else 180)
     seeds = args.seeds or (QUICK["seeds"] if args.quick else 5)
     sweep = () if args.quick or args.no_sweep else tuple(args.sweep)
     workers = args.workers or default_workers()
     cfg = settings.load()
-    out = Path(args.out).expanduser().resolve()
     report = run_backtest(
         out,
         scenarios=scenarios,
@@ -528,6 +532,11 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--workers", type=_positive, help="worker processes (default: 2 or the cores)")
     bt.add_argument(
         "--quick", action="store_true", help="one scenario, 60 days, 2 seeds, no sweep (make test)"
+    )
+    bt.add_argument(
+        "--report-only",
+        action="store_true",
+        help="write BACKTEST.md and the plots again from DIR/backtest.json (no simulation)",
     )
     bt.set_defaults(func=cmd_backtest)
     return parser

@@ -27,7 +27,7 @@ def run_backtest(
     log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Run the worlds, write backtest.json, BACKTEST.md and the PNG plots into out_dir."""
-    from stockops.backtest import plots, report, runner
+    from stockops.backtest import runner
     from stockops.backtest.scenarios import WARMUP_DAYS
 
     started = time.monotonic()
@@ -55,14 +55,33 @@ def run_backtest(
         "worlds": len(specs),
         "sql_worlds": sum(1 for s in specs if s.uses_sql),
     }
-    built = report.build(result["worlds"], described, timing)
-    built["findings"] = report.findings(built)
-    drawn = plots.write_plots(built, out_dir)
     timing["seconds"] = round(time.monotonic() - started, 1)
-    report.write(built, out_dir, drawn)
+    built = render(out_dir, result["worlds"], described, timing)
     import shutil
 
     shutil.rmtree(out_dir / ".work", ignore_errors=True)
+    return built
+
+
+def render(
+    out_dir: Path,
+    worlds: list[dict[str, Any]] | None = None,
+    config: dict[str, Any] | None = None,
+    timing: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Write the report from per-world results; without them, again from out_dir/backtest.json
+    (after a change to the report's text or plots, no simulation needed)."""
+    from stockops.backtest import plots, report
+
+    if worlds is None:
+        import json
+
+        saved = json.loads((out_dir / "backtest.json").read_text())
+        worlds, config, timing = saved["worlds"], saved["config"], saved["timing"]
+    built = report.build(worlds, config, timing)
+    built["findings"] = report.findings(built)
+    built["worlds"] = worlds
+    report.write(built, out_dir, plots.write_plots(built, out_dir))
     return built
 
 
