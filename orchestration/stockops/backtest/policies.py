@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -126,6 +126,7 @@ class OwnerStats:
     acted: int = 0
     refused: int = 0
     no_effect: int = 0
+    acted_by_type: dict[str, int] = field(default_factory=dict)
 
 
 class QueueOwners:
@@ -205,6 +206,8 @@ class QueueOwners:
             self.stats.refused += 1
             return
         self.stats.acted += 1
+        kind = str(fields["decision_type"])
+        self.stats.acted_by_type[kind] = self.stats.acted_by_type.get(kind, 0) + 1
         effects = [apply(world, a) for a in world_actions(fields)]
         if not all(effects):
             self.stats.no_effect += 1

@@ -102,6 +102,10 @@ def build(
             "metrics": world_metrics(r),
             "inventory_series": r["inventory_series"],
             "owners": r.get("owners") or {},
+            "category_value": {
+                c: v / max(r["totals"]["days"], 1)
+                for c, v in (r["totals"].get("category_value_days") or {}).items()
+            },
         }
     rows = []
     for (scenario, label, level), seeds in sorted(per.items(), key=lambda kv: _order(kv[0])):
@@ -129,6 +133,15 @@ def build(
                     100 * delta["mean"] / ref if delta["mean"] is not None and ref else None
                 )
             row[name] = cell
+        row["avg_inventory_value_by_category"] = {
+            c: statistics.fmean(s["category_value"].get(c, 0.0) for s in seeds.values())
+            for c in sorted({c for s in seeds.values() for c in s["category_value"]})
+        }
+        acted: dict[str, float] = defaultdict(float)
+        for s in seeds.values():
+            for kind, n in (s["owners"].get("acted_by_type") or {}).items():
+                acted[kind] += n / len(seeds)
+        row["decisions_acted_by_type"] = dict(sorted(acted.items()))
         row["inventory_series_mean"] = [
             round(statistics.fmean(day), 2)
             for day in zip(*(s["inventory_series"] for s in seeds.values()), strict=True)
@@ -301,6 +314,19 @@ def markdown(report: dict[str, Any], plots: dict[str, str]) -> str:
             )
             lines.append(f"| {name} | {values} |")
         lines.append("")
+        by_cat = {r["policy"]: r["avg_inventory_value_by_category"] for r in rows}
+        if "minmax" in by_cat and "stockops_all" in by_cat:
+            pairs = ", ".join(
+                f"{c} {by_cat['minmax'].get(c, 0):,.0f} → {v:,.0f}"
+                for c, v in by_cat["stockops_all"].items()
+            )
+            lines += [f"Average inventory value by category, minmax → stockops_all: {pairs}.", ""]
+        acted = next(
+            (r["decisions_acted_by_type"] for r in rows if r["policy"] == "stockops_all"), None
+        )
+        if acted:
+            listed = ", ".join(f"{k} {v:.0f}" for k, v in acted.items())
+            lines += [f"Decisions stockops_all's owners acted on (mean per world): {listed}.", ""]
     if report["sweep"]:
         lines += [
             "## Service-level sweep (trade-off curves)",
@@ -323,7 +349,8 @@ def markdown(report: dict[str, Any], plots: dict[str, str]) -> str:
             lines += [
                 "At equal fill rate (stockops_all against the minmax curve, interpolated):",
                 "",
-                "| scenario | service level | fill rate | stockops_all inventory | minmax inventory at that fill rate | difference |",
+                "| scenario | service level | fill rate | stockops_all inventory "
+                "| minmax inventory at that fill rate | difference |",
                 "|---|---|---|---|---|---|",
             ]
             for t in report["tradeoff"]:

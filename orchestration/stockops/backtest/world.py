@@ -181,6 +181,7 @@ class Totals:
     days: int = 0
     constraint_starved_hours: float = 0.0
     backlog_cost: float = 0.0  # backorder mode: stockout cost per unit backordered per day
+    category_value_days: dict[str, float] = field(default_factory=dict)  # where the stock sits
 
 
 class World:
@@ -464,6 +465,9 @@ class World:
                 if day - lot.received > 90:
                     aged += lot.qty * item.unit_cost
             value += on_hand * item.unit_cost
+            t.category_value_days[item.category_id] = (
+                t.category_value_days.get(item.category_id, 0.0) + on_hand * item.unit_cost
+            )
             if on_hand <= 0 and item.mean_demand > 0:
                 t.stockout_item_days += 1
             rate = self.catalog.holding_rate.get(item.category_id, 0.25) / 365
