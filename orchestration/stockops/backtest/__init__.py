@@ -3,6 +3,7 @@ min/max policy (docs/backtest.md)."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -56,6 +57,10 @@ def run_backtest(
         "sql_worlds": sum(1 for s in specs if s.uses_sql),
     }
     timing["seconds"] = round(time.monotonic() - started, 1)
+    # the raw results first: a failure while rendering leaves them for --report-only
+    out_dir.mkdir(parents=True, exist_ok=True)
+    raw = {"config": described, "timing": timing, "worlds": result["worlds"]}
+    (out_dir / "backtest.json").write_text(json.dumps(raw, default=str) + "\n")
     built = render(out_dir, result["worlds"], described, timing)
     import shutil
 
@@ -74,8 +79,6 @@ def render(
     from stockops.backtest import plots, report
 
     if worlds is None:
-        import json
-
         saved = json.loads((out_dir / "backtest.json").read_text())
         worlds, config, timing = saved["worlds"], saved["config"], saved["timing"]
     built = report.build(worlds, config, timing)
