@@ -13,17 +13,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from stockops import settings
-
-# the backtest's choices (kept here so `stockops --help` does not import the simulator)
-SCENARIO_NAMES = (
-    "stationary",
-    "demand_step",
-    "supplier_late",
-    "slow_movers",
-    "cash_squeeze",
-    "constraint_shortage",
-)
-POLICY_NAMES = ("minmax", "stockops_all", "stockops_top_k", "stockops_ignored")
+from stockops.backtest.names import DEFAULT_KS as BACKTEST_KS
+from stockops.backtest.names import POLICIES as POLICY_NAMES
+from stockops.backtest.names import SCENARIOS as SCENARIO_NAMES
 
 
 def _date(text: str) -> str:
@@ -412,7 +404,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         policies=args.policy or POLICY_NAMES,
         days=days,
         seeds=seeds,
-        ks=args.k or (5, 10, 25),
+        ks=args.k or BACKTEST_KS,
         sweep=sweep,
         project_dir=cfg.project_dir,
         dbt=Path(sys.executable).parent / "dbt",

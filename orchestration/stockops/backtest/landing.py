@@ -135,6 +135,17 @@ def namespaced(world_id: str, table: str, rows: Iterable[Sequence]) -> list[tupl
     return [tuple(ns(world_id, v) if i in keys else v for i, v in enumerate(row)) for row in rows]
 
 
+# landed once, before the history (the others get a new file every day)
+REFERENCE_TABLES = (
+    "products",
+    "locations",
+    "suppliers",
+    "supplier_products",
+    "constraint_resources",
+    "constraint_inputs",
+)
+
+
 def reference_rows(catalog: Catalog) -> dict[str, list[tuple]]:
     """The world's reference tables (landed once, before the history)."""
     skus = {}

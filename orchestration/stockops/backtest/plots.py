@@ -63,8 +63,7 @@ def write_plots(report: dict[str, Any], out_dir: Path) -> dict[str, str]:
         ax.set_xlabel("fill rate (%)")
         ax.set_ylabel("average inventory value")
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(scenarios) :]:
-        ax.axis("off")
+    _blank_unused(axes, len(scenarios))
     handles, labels = [], []
     for ax in axes.flat:
         for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
@@ -95,8 +94,7 @@ def write_plots(report: dict[str, Any], out_dir: Path) -> dict[str, str]:
         ax.set_xlabel("day")
         ax.set_ylabel("inventory value (mean of seeds)")
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(scenarios) :]:
-        ax.axis("off")
+    _blank_unused(axes, len(scenarios))
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=6, fontsize=8)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
@@ -104,3 +102,8 @@ def write_plots(report: dict[str, Any], out_dir: Path) -> dict[str, str]:
     plt.close(fig)
     written["inventory_over_time.png"] = "Inventory value over time per scenario and policy"
     return written
+
+
+def _blank_unused(axes: Any, used: int) -> None:
+    for ax in list(axes.flat)[used:]:
+        ax.axis("off")

@@ -30,9 +30,6 @@ from stockops.backtest.world import World
 from stockops.queue import actions
 from stockops.queue.store import QueueStore
 
-POLICIES = ("minmax", "stockops_all", "stockops_top_k", "stockops_ignored")
-DEFAULT_KS = (5, 10, 25)
-
 
 @dataclass(frozen=True)
 class WorldAction:

@@ -178,7 +178,7 @@ def build(
 
 
 def _order(key: tuple[str, str, float | None]) -> tuple:
-    from stockops.backtest.scenarios import SCENARIOS
+    from stockops.backtest.names import SCENARIOS
 
     scenario, label, level = key
     policies = [

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from stockops.backtest import landing as bl
-from stockops.backtest.policies import DEFAULT_KS, MinMax, QueueOwners
+from stockops.backtest.names import DEFAULT_KS
+from stockops.backtest.policies import MinMax, QueueOwners
 from stockops.backtest.scenarios import build_group
 from stockops.backtest.sql import DecisionRun, build_plan
 from stockops.backtest.world import RUN_HOUR, World, day_date
@@ -259,14 +260,7 @@ def _worker(
         },
     )
     writer = bl.LandingWriter(landing)
-    for table in (
-        "products",
-        "locations",
-        "suppliers",
-        "supplier_products",
-        "constraint_resources",
-        "constraint_inputs",
-    ):
+    for table in bl.REFERENCE_TABLES:
         writer.write(
             table,
             [

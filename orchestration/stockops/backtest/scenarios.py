@@ -30,16 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
+from stockops.backtest.names import SCENARIOS
 from stockops.backtest.world import Catalog, Item, Streams, Supplier, World
 
-SCENARIOS = (
-    "stationary",
-    "demand_step",
-    "supplier_late",
-    "slow_movers",
-    "cash_squeeze",
-    "constraint_shortage",
-)
 STORES = {"S1": 1.0, "S2": 0.75, "S3": 0.5}
 STORE_CATEGORIES = ("CAT-01", "CAT-02", "CAT-03", "CAT-04")
 SKUS_PER_CATEGORY = 16
