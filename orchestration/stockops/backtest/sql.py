@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -40,7 +41,7 @@ from typing import Any
 import duckdb
 
 from stockops import compiled_sql, jsonio
-from stockops.backtest.landing import COLUMNS, LandingWriter
+from stockops.backtest.landing import LandingWriter
 from stockops.settings import EVENTS_TABLE, LANDING_TABLES
 
 PLAN_VERSION = 1
@@ -203,8 +204,6 @@ def build_plan(project_dir: Path, cache_dir: Path, dbt: Path, log: Any = None) -
     partial = cached.with_name(cached.name + ".partial")
     partial.write_text(plan.to_json())
     partial.replace(cached)
-    import shutil
-
     shutil.rmtree(scratch, ignore_errors=True)
     return plan
 
@@ -326,4 +325,4 @@ def _quote(text: str) -> str:
     return compiled_sql.sql_literal(text)
 
 
-__all__ = ["COLUMNS", "DecisionRun", "Plan", "build_plan"]
+__all__ = ["DecisionRun", "Plan", "build_plan"]
