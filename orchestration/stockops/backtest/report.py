@@ -290,6 +290,19 @@ def markdown(report: dict[str, Any], plots: dict[str, str]) -> str:
         f"- wall time {timing['seconds']:.0f} s on {len(timing['workers'])} worker processes "
         f"(decision SQL compile {timing['plan_compile_seconds']:.0f} s, cached between runs)",
         "",
+        *(
+            [
+                f"**A reduced run** ({config['seeds']} seeds, {config['days']} days instead of the default 5 and "
+                "180): the default does not fit the run-time budget on the shared 2-core machine (decision SQL "
+                'over the whole history every simulated day; see BENCHMARKS.md, "Outcome backtest").',
+                "",
+            ]
+            if config["seeds"] < 5 or config["days"] < 180
+            else []
+        ),
+        "Why stockops does better or worse where it does, decision type by decision type: "
+        'docs/backtest.md, "What the committed run shows, and why".',
+        "",
         "Each cell is the mean over the seeds ± the half-width of its 95 % confidence interval; the "
         "line below it is the mean difference from `minmax` on the same seeds (relative, or in "
         "percentage points for shares).",
