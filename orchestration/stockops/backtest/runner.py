@@ -9,6 +9,7 @@ simulated clock (its `utc_now`), so queue events carry simulated times as the de
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import shutil
@@ -157,19 +158,18 @@ def run(
             results += out["worlds"]
             timings.append(out["timing"])
     else:
+        # progress goes through one small file per worker: no manager process or socket to lose
         ctx = multiprocessing.get_context("spawn")
-        with ctx.Manager() as manager:
-            queue = manager.Queue()
-            with ctx.Pool(workers) as pool:
-                pending = [pool.apply_async(_worker_entry, (*job, queue)) for job in jobs]
-                while not all(p.ready() for p in pending):
-                    _drain(queue, progress)
-                    time.sleep(0.2)
-                _drain(queue, progress)
-                for p in pending:
-                    out = p.get()
-                    results += out["worlds"]
-                    timings.append(out["timing"])
+        with ctx.Pool(workers) as pool:
+            pending = [pool.apply_async(_worker_entry, job) for job in jobs]
+            while not all(p.ready() for p in pending):
+                _read_progress(work_dir, len(jobs), progress)
+                time.sleep(0.5)
+            _read_progress(work_dir, len(jobs), progress)
+            for p in pending:
+                out = p.get()
+                results += out["worlds"]
+                timings.append(out["timing"])
     return {
         "worlds": results,
         "timing": {
@@ -180,16 +180,27 @@ def run(
     }
 
 
-def _drain(queue: Any, progress: Callable[[dict[str, Any]], None] | None) -> None:
-    while not queue.empty():
-        message = queue.get()
+def _read_progress(
+    work_dir: Path, workers: int, progress: Callable[[dict[str, Any]], None] | None
+) -> None:
+    for i in range(workers):
+        try:
+            message = json.loads((work_dir / f"worker-{i}" / "progress.json").read_text())
+        except (OSError, ValueError):
+            continue
         if progress:
             progress(message)
 
 
-def _worker_entry(*args: Any) -> dict[str, Any]:
-    *job, queue = args
-    return _worker(*job, progress=queue.put)
+def _worker_entry(*job: Any) -> dict[str, Any]:
+    root: Path = job[3]
+
+    def note(message: dict[str, Any]) -> None:
+        partial = root / "progress.json.partial"
+        partial.write_text(json.dumps(message))
+        partial.replace(root / "progress.json")
+
+    return _worker(*job, progress=note)
 
 
 # ----------------------------------------------------------------------------------- a worker
