@@ -15,7 +15,7 @@ export STOCKOPS_WAREHOUSE_DIR ?= $(CURDIR)/warehouse
 export DAGSTER_HOME ?= $(STOCKOPS_WAREHOUSE_DIR)/dagster
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: help setup demo test lint dev bench lock clean
+.PHONY: help setup demo test lint dev bench backtest lock clean
 
 help:
 	@echo "make demo   run stockops end to end on the embedded defaults (generates sample data if needed)"
@@ -23,6 +23,7 @@ help:
 	@echo "make lint   sqlfluff + ruff"
 	@echo "make dev    Dagster UI on http://127.0.0.1:3000"
 	@echo "make docs   regenerate the column reference in docs/marts.md from the marts' yml"
+	@echo "make backtest  the outcome backtest report in reports/backtest (its timing in BENCHMARKS.md)"
 	@echo "make bench  benchmarks at 1M and 10M transactions (BENCH_SCALE=100m adds 100M); results in BENCHMARKS.md"
 
 setup: $(STAMP) target/manifest.json
@@ -65,8 +66,14 @@ docs: setup
 bench: setup
 	$(PY) benchmarks/run.py
 
+# The committed outcome backtest (reports/backtest/BACKTEST.md); BACKTEST_ARGS adds or overrides
+# `stockops backtest` options (e.g. BACKTEST_ARGS="--seeds 3"). Regenerate when the decision logic changes.
+BACKTEST_ARGS ?=
+backtest: setup
+	$(PY) benchmarks/backtest.py --out reports/backtest $(BACKTEST_ARGS)
+
 lock:
-	$(UV) pip compile pyproject.toml --python-version 3.11 --no-header -o requirements.lock
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 --no-header -o requirements.lock
 
 clean:
 	rm -rf target logs warehouse data .pytest_cache .ruff_cache

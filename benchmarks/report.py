@@ -490,8 +490,50 @@ the same hour. Read ratios with the load averages beside them.
 """
 
 
+def latest_backtest(results: Path) -> dict[str, Any] | None:
+    """The newest result of `make backtest` (kind "backtest"), if any."""
+    found = None
+    for path in sorted(results.glob("*-backtest.json")):
+        data = json.loads(path.read_text())
+        if data.get("kind") == "backtest" and (
+            found is None or data["timestamp"] >= found["timestamp"]
+        ):
+            found = data
+    return found
+
+
+def backtest_section(r: dict[str, Any] | None) -> list[str]:
+    """The outcome backtest's run time (its results are in reports/backtest/BACKTEST.md)."""
+    if r is None:
+        return []
+    c, t = r["config"], r["timing"]
+    lines = [
+        "## Outcome backtest (`make backtest`)",
+        "",
+        f"{r['timestamp']}: `{' '.join(r['command'])}` — {len(c['scenarios'])} scenarios, "
+        f"{c['seeds']} seeds, {c['days']} days, {c['worlds']} worlds ({c['sql_worlds']} running the "
+        f"decision SQL once a day), {c['sku_locations']} SKU-locations each. Target for the default "
+        "(every scenario, the four policies, 5 seeds, 180 days): ≤ 15 min on 2 cores.",
+        "",
+        "| what | value |",
+        "|---|---:|",
+        f"| wall time | {_s(r['wall_s'])} |",
+        f"| decision SQL compile (cached between runs) | {_s(t.get('plan_compile_seconds'))} |",
+        f"| load average before / after | {r['loadavg_before'][0]:.1f} / {r['loadavg_after'][0]:.1f} |",
+    ]
+    for w in t["workers"]:
+        lines.append(
+            f"| worker {w['worker']} ({w['worlds']} worlds, {w['sql_worlds']} with SQL) | "
+            f"{_s(w['seconds'])}: decision SQL {_s(w['sql_seconds'])}, queue {_s(w['queue_seconds'])}, "
+            f"world {_s(w['world_seconds'])} |"
+        )
+    lines += ["", f"Met: {_met(c['days'] >= 180 and c['seeds'] >= 5 and r['wall_s'] <= 900)}", ""]
+    return lines
+
+
 def write(results: Path, out: Path) -> Path:
     res = latest(results)
+    backtest = backtest_section(latest_backtest(results))
     lines = [
         "# Benchmarks",
         "",
@@ -499,7 +541,7 @@ def write(results: Path, out: Path) -> Path:
         "",
     ]
     if not res:
-        lines += ["No results yet: run `make bench`.", ""]
+        lines += ["No results yet: run `make bench`.", "", *backtest]
         out.write_text("\n".join(lines))
         return out
     any_r = next(iter(res.values()))
@@ -518,6 +560,7 @@ def write(results: Path, out: Path) -> Path:
         lines += scale_table(r)
     lines += holding_back(res)
     lines += where_time_goes(res)
+    lines += backtest
     lines += [METHOD]
     out.write_text("\n".join(lines))
     return out

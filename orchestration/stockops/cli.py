@@ -16,6 +16,9 @@ from typing import Any, TextIO
 
 from stockops import errors, settings
 from stockops.errors import StockopsError
+from stockops.backtest.names import DEFAULT_KS as BACKTEST_KS
+from stockops.backtest.names import POLICIES as POLICY_NAMES
+from stockops.backtest.names import SCENARIOS as SCENARIO_NAMES
 
 
 def _date(text: str) -> str:
@@ -559,6 +562,41 @@ def _until(text: str) -> datetime:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+# ---------------------------------------------------------------------------------------- backtest
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from stockops.backtest import QUICK, render, run_backtest
+    from stockops.backtest.runner import default_workers, progress_bar
+
+    out = Path(args.out).expanduser().resolve()
+    if args.report_only:
+        report = render(out)
+        print(f"backtest: report written again from {out / 'backtest.json'}")
+        return 0
+    scenarios = args.scenario or (QUICK["scenarios"] if args.quick else SCENARIO_NAMES)
+    days = args.days or (QUICK["days"] if args.quick else 180)
+    seeds = args.seeds or (QUICK["seeds"] if args.quick else 5)
+    sweep = () if args.quick or args.no_sweep else tuple(args.sweep)
+    workers = args.workers or default_workers()
+    cfg = settings.load()
+    report = run_backtest(
+        out,
+        scenarios=scenarios,
+        policies=args.policy or POLICY_NAMES,
+        days=days,
+        seeds=seeds,
+        ks=args.k or BACKTEST_KS,
+        sweep=sweep,
+        project_dir=cfg.project_dir,
+        dbt=Path(sys.executable).parent / "dbt",
+        workers=workers,
+        progress=progress_bar(days, min(workers, len(scenarios) * seeds)),
+        log=_progress,
+    )
+    print(f"backtest: {report['config']['worlds']} worlds in {report['timing']['seconds']:.0f}s")
+    print(f"  {out / 'BACKTEST.md'}\n  {out / 'backtest.json'}")
+    return 0
+
+
 # -------------------------------------------------------------------------------------------- main
 class _Parser(argparse.ArgumentParser):
     """Usage errors in one line (exit 2), like every other failure."""
@@ -692,6 +730,36 @@ def build_parser() -> argparse.ArgumentParser:
     qexport.add_argument("--warehouse", help="warehouse directory")
     qexport.add_argument("--format", choices=["table", "json"], default="table")
     qexport.set_defaults(func=cmd_queue_export)
+
+    bt = sub.add_parser(
+        "backtest",
+        help="simulate worlds day by day: stockops' decisions (through the queue) against a static "
+        "min/max policy; writes DIR/BACKTEST.md, DIR/backtest.json and PNG plots",
+    )
+    bt.add_argument("--out", required=True, help="report directory")
+    bt.add_argument("--scenario", action="append", choices=SCENARIO_NAMES, help="repeatable")
+    bt.add_argument("--policy", action="append", choices=POLICY_NAMES, help="repeatable")
+    bt.add_argument("--days", type=_positive, help="simulated days (default 180; --quick 60)")
+    bt.add_argument("--seeds", type=_positive, help="seeds per scenario (default 5; --quick 2)")
+    bt.add_argument("--k", type=_positive, action="append", help="top-K sizes (default 5, 10, 25)")
+    bt.add_argument(
+        "--sweep",
+        type=float,
+        nargs="+",
+        default=[0.80, 0.90, 0.95, 0.99],
+        help="service levels swept for minmax and stockops_all on the stationary scenario",
+    )
+    bt.add_argument("--no-sweep", action="store_true", help="skip the service-level sweep")
+    bt.add_argument("--workers", type=_positive, help="worker processes (default: 2 or the cores)")
+    bt.add_argument(
+        "--quick", action="store_true", help="one scenario, 60 days, 2 seeds, no sweep (make test)"
+    )
+    bt.add_argument(
+        "--report-only",
+        action="store_true",
+        help="write BACKTEST.md and the plots again from DIR/backtest.json (no simulation)",
+    )
+    bt.set_defaults(func=cmd_backtest)
     return parser
 
 
