@@ -1,8 +1,14 @@
-"""A throwaway PostgreSQL server for the tests: initdb into a temp dir, start, stop, delete.
+"""A throwaway PostgreSQL server (tests, CI, trying the postgres engine): initdb into a temp dir,
+start, stop, delete.
 
 Uses the Debian `postgresql` binaries (found by STOCKOPS_PG_BINDIR, `pg_config --bindir`,
 /usr/lib/postgresql/*/bin, or PATH). PostgreSQL refuses to run as root, so as root the server
 runs as the `postgres` system user (created by the Debian package), via `runuser`.
+
+    python -m stockops.engines.throwaway_postgres -- dbt build
+
+runs a command with the STOCKOPS_PG_* variables of the dbt `postgres` target pointing at a fresh
+server (database `stockops`), and deletes the server when the command ends.
 """
 
 from __future__ import annotations
@@ -11,11 +17,13 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 
 class PostgresUnavailable(RuntimeError):
@@ -110,6 +118,49 @@ class ThrowawayPostgres:
                     raise
                 time.sleep(0.2)
 
+    def create_database(self, name: str) -> str:
+        """A new empty database on this server; returns its libpq connection string."""
+        with psycopg.connect(self.dsn, autocommit=True) as con:
+            con.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+        return self.dsn.replace("dbname=postgres", f"dbname={name}")
+
+    def dbt_env(self, database: str) -> dict[str, str]:
+        """The variables that point the dbt `postgres` target (profiles.yml) at `database` here."""
+        return {
+            "STOCKOPS_PG_HOST": "127.0.0.1",
+            "STOCKOPS_PG_PORT": str(self.port),
+            "STOCKOPS_PG_USER": "postgres",
+            "STOCKOPS_PG_PASSWORD": "",
+            "STOCKOPS_PG_DATABASE": database,
+            "STOCKOPS_PG_SSLMODE": "disable",
+        }
+
     def stop(self) -> None:
         self._run(self.bindir / "pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+def main(argv: list[str]) -> int:
+    """Run a command against a fresh server with database `stockops`; its exit code is ours."""
+    command = argv[1:] if argv[:1] == ["--"] else argv
+    if not command:
+        print("usage: python -m stockops.engines.throwaway_postgres -- COMMAND [ARGS...]")
+        return 2
+    try:
+        server = ThrowawayPostgres().start()
+    except PostgresUnavailable as exc:
+        print(f"throwaway_postgres: {exc}", file=sys.stderr)
+        return 1
+    try:
+        server.create_database("stockops")
+        env = {**os.environ, **server.dbt_env("stockops")}
+        print(
+            f"throwaway_postgres: server on 127.0.0.1:{server.port}, database stockops", flush=True
+        )
+        return subprocess.run(command, env=env, check=False).returncode
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
