@@ -51,12 +51,13 @@
     {%- set table_columns = [] -%}
     {%- if execute -%}
         {%- set loaded = run_query(
-            "select file, columns from landing._landed_files where table_name = "
-            ~ sql_string(table_name) ~ " order by file"
+            "select file, array_to_string(columns, ',') from landing._landed_files"
+            ~ " where table_name = " ~ sql_string(table_name) ~ " order by file"
         ) -%}
-        {%- for row in loaded.rows if row[0] not in exclude_files -%}
-            {%- do file_columns.update({row[0]: row[1]}) -%}
-            {%- do table_columns.extend(row[1]) -%}
+        {%- for file, names in loaded.rows if file not in exclude_files -%}
+            {%- set present = names.split(',') if names else [] -%}
+            {%- do file_columns.update({file: present}) -%}
+            {%- do table_columns.extend(present) -%}
         {%- endfor -%}
     {%- endif -%}
     {{ landing_check_columns(table_name, columns, file_columns) }}
@@ -84,8 +85,8 @@
 
 
 {#-
-    Spark lists the table's folder with the binaryFile source (file names only; contents are not
-    read), asks each file for its columns, and unions one select per file: Parquet rows are numbered
+    Spark lists the landing directory with the binaryFile source (names only; contents are not
+    read; the directory must exist, a table folder need not), asks each file for its columns, and unions one select per file: Parquet rows are numbered
     by _metadata.row_index; a CSV file is read whole (multiLine, so quoted line breaks work and the
     file is one partition) and numbered in read order. CSV files must be comma-separated with '"'
     quotes and "" escapes (RFC 4180); DuckDB would also sniff other dialects.
@@ -100,10 +101,13 @@
             "select path from binaryFile.`" ~ var('landing_dir') ~ "`"
             ~ " with ('recursiveFileLookup' = 'true', 'pathGlobFilter' = '*.{parquet,csv}')"
         ) -%}
+        {%- set landing_name = var('landing_dir').rstrip('/').split('/')[-1] -%}
         {%- for path in listing.columns[0].values() | sort -%}
-            {%- set parts = path.rstrip('/').split('/') -%}
-            {%- set file = table_dir ~ '/' ~ modules.urllib.parse.unquote(parts[-1]) -%}
-            {%- if parts | length > 1 and parts[-2] == table_name and file not in exclude_files -%}
+            {#- paths come back as absolute URIs (file:/..., s3a://...): keep the files directly in
+                <landing_dir>/<table_name>/ and name them as DuckDB's glob does -#}
+            {%- set parts = path.split('/') -%}
+            {%- set file = table_dir ~ '/' ~ parts[-1] -%}
+            {%- if parts[-2:-1] == [table_name] and parts[-3:-2] == [landing_name] and file not in exclude_files -%}
                 {%- set reader = landing_spark_reader(file) -%}
                 {%- set probe = run_query("select * from " ~ reader ~ " limit 0") -%}
                 {%- do file_columns.update({file: probe.column_names | map('lower') | list}) -%}

@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from stockops import settings
 
@@ -54,7 +55,7 @@ def conninfo_from_env(environ: os._Environ[str] | dict[str, str] = os.environ) -
     }
     if environ.get("STOCKOPS_PG_PASSWORD"):
         parts["password"] = environ["STOCKOPS_PG_PASSWORD"]
-    return psycopg.conninfo.make_conninfo(**parts)
+    return make_conninfo(**parts)
 
 
 def landing_files(landing_dir: str, table: str) -> list[str]:
@@ -143,12 +144,13 @@ def _load_file(
 
 
 def load_landing(
-    landing_dir: str | os.PathLike[str],
-    conninfo: str,
-    tables: Iterable[str] = (*settings.LANDING_TABLES, settings.EVENTS_TABLE),
+    landing_dir: str | os.PathLike[str], conninfo: str, tables: Iterable[str] | None = None
 ) -> list[LoadedFile]:
-    """Copy every landing file not loaded yet into PostgreSQL; returns the files loaded now."""
+    """Copy every landing file not loaded yet into PostgreSQL; returns the files loaded now.
+    `tables`: the landing tables to load (default: every folder of the landing directory)."""
     landing = str(landing_dir)
+    if tables is None:
+        tables = sorted(p.name for p in Path(landing).iterdir() if p.is_dir())
     loaded: list[LoadedFile] = []
     with (
         psycopg.connect(conninfo, autocommit=True) as pg,

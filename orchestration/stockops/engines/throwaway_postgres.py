@@ -24,6 +24,7 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 
 class PostgresUnavailable(RuntimeError):
@@ -118,26 +119,34 @@ class ThrowawayPostgres:
                     raise
                 time.sleep(0.2)
 
-    def create_database(self, name: str) -> str:
-        """A new empty database on this server; returns its libpq connection string."""
-        with psycopg.connect(self.dsn, autocommit=True) as con:
-            con.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-        return self.dsn.replace("dbname=postgres", f"dbname={name}")
-
-    def dbt_env(self, database: str) -> dict[str, str]:
-        """The variables that point the dbt `postgres` target (profiles.yml) at `database` here."""
-        return {
-            "STOCKOPS_PG_HOST": "127.0.0.1",
-            "STOCKOPS_PG_PORT": str(self.port),
-            "STOCKOPS_PG_USER": "postgres",
-            "STOCKOPS_PG_PASSWORD": "",
-            "STOCKOPS_PG_DATABASE": database,
-            "STOCKOPS_PG_SSLMODE": "disable",
-        }
-
     def stop(self) -> None:
         self._run(self.bindir / "pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+def create_database(conninfo: str, name: str) -> str:
+    """A new empty database on the server of `conninfo`, with binary ("C") collation so text sorts
+    as on DuckDB and Spark; returns its connection string."""
+    with psycopg.connect(conninfo, autocommit=True) as con:
+        con.execute(
+            sql.SQL("create database {} template template0 encoding 'UTF8' locale 'C'").format(
+                sql.Identifier(name)
+            )
+        )
+    return make_conninfo(conninfo, dbname=name)
+
+
+def dbt_target_env(conninfo: str) -> dict[str, str]:
+    """The STOCKOPS_PG_* variables that point the dbt `postgres` target (profiles.yml) at `conninfo`."""
+    params = conninfo_to_dict(conninfo)
+    return {
+        "STOCKOPS_PG_HOST": str(params.get("host") or "localhost"),
+        "STOCKOPS_PG_PORT": str(params.get("port") or "5432"),
+        "STOCKOPS_PG_USER": str(params.get("user") or "postgres"),
+        "STOCKOPS_PG_PASSWORD": str(params.get("password") or ""),
+        "STOCKOPS_PG_DATABASE": str(params.get("dbname") or "postgres"),
+        "STOCKOPS_PG_SSLMODE": str(params.get("sslmode") or "prefer"),
+    }
 
 
 def main(argv: list[str]) -> int:
@@ -152,8 +161,7 @@ def main(argv: list[str]) -> int:
         print(f"throwaway_postgres: {exc}", file=sys.stderr)
         return 1
     try:
-        server.create_database("stockops")
-        env = {**os.environ, **server.dbt_env("stockops")}
+        env = {**os.environ, **dbt_target_env(create_database(server.dsn, "stockops"))}
         print(
             f"throwaway_postgres: server on 127.0.0.1:{server.port}, database stockops", flush=True
         )
