@@ -47,6 +47,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/sqlfluff lint models macros tests --processes 2
+	cd integration_tests && ../$(VENV)/bin/sqlfluff lint models --processes 2
 
 test: setup lint
 	$(PY) -m pytest

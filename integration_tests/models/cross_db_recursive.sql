@@ -27,8 +27,11 @@ walk as (
     select
         walk.case_id,
         events.event_seq,
-        cast(case when events.event_type = 'invalid' then walk.state else events.event_type end as {{ dbt.type_string() }}),
-        walk.invalid_events + case when events.event_type = 'invalid' then 1 else 0 end
+        cast(
+            case when events.event_type = 'invalid' then walk.state else events.event_type end
+            as {{ dbt.type_string() }}
+        ) as state,
+        walk.invalid_events + case when events.event_type = 'invalid' then 1 else 0 end as invalid_events
     from walk
     inner join events
         on walk.case_id = events.case_id and events.event_seq = walk.event_seq + 1
