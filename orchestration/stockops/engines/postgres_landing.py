@@ -181,7 +181,7 @@ def main(argv: list[str]) -> int:
     landing = argv[0] if argv else str(settings.load().landing_dir)
     try:
         loaded = load_landing(landing, conninfo_from_env())
-    except (psycopg.Error, duckdb.Error) as exc:
+    except (psycopg.Error, duckdb.Error, OSError) as exc:
         print(f"postgres_landing: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
         return 1
     rows = sum(f.rows for f in loaded)
