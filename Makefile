@@ -15,11 +15,13 @@ export STOCKOPS_WAREHOUSE_DIR ?= $(CURDIR)/warehouse
 export DAGSTER_HOME ?= $(STOCKOPS_WAREHOUSE_DIR)/dagster
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: help setup demo test lint dev bench backtest lock clean
+.PHONY: help setup demo test test-engines with-postgres lint dev bench backtest lock clean
 
 help:
 	@echo "make demo   run stockops end to end on the embedded defaults (generates sample data if needed)"
 	@echo "make test   lint + dbt build + pytest (installs everything it needs first)"
+	@echo "make test-engines  the cross-engine macros and landing reads on DuckDB, PostgreSQL and Spark (slow)"
+	@echo "make with-postgres CMD='dbt build'  run CMD against a throwaway PostgreSQL (target postgres)"
 	@echo "make lint   sqlfluff + ruff"
 	@echo "make dev    Dagster UI on http://127.0.0.1:3000"
 	@echo "make docs   regenerate the column reference in docs/marts.md from the marts' yml"
@@ -47,9 +49,17 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/sqlfluff lint models macros tests --processes 2
+	cd integration_tests && ../$(VENV)/bin/sqlfluff lint models --processes 2
 
 test: setup lint
 	$(PY) -m pytest
+
+# needs a Java 17+ runtime for Spark and the PostgreSQL server binaries (.ci/run installs both)
+test-engines: setup
+	$(PY) -m pytest -m engines tests/python/test_engine_dbt.py
+
+with-postgres: setup
+	$(PY) -m stockops.engines.throwaway_postgres -- $(or $(CMD),bash)
 
 # dagster.yaml first (one run at a time; dagster dev reads it at start-up); the venv's bin on PATH
 # because dagster dev re-parses the dbt project with the `dbt` it finds there.

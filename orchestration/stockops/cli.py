@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from stockops import errors, settings
-from stockops.errors import StockopsError
 from stockops.backtest.names import DEFAULT_KS as BACKTEST_KS
 from stockops.backtest.names import POLICIES as POLICY_NAMES
 from stockops.backtest.names import SCENARIOS as SCENARIO_NAMES
+from stockops.errors import StockopsError
 
 
 def _date(text: str) -> str:

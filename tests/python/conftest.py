@@ -64,7 +64,7 @@ def pg_dsn() -> Iterator[str]:
     if os.environ.get("STOCKOPS_POSTGRES_DSN"):
         yield os.environ["STOCKOPS_POSTGRES_DSN"]
         return
-    from pg_server import PostgresUnavailable, ThrowawayPostgres
+    from stockops.engines.throwaway_postgres import PostgresUnavailable, ThrowawayPostgres
 
     try:
         server = ThrowawayPostgres().start()

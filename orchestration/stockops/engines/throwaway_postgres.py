@@ -1,8 +1,14 @@
-"""A throwaway PostgreSQL server for the tests: initdb into a temp dir, start, stop, delete.
+"""A throwaway PostgreSQL server (tests, CI, trying the postgres engine): initdb into a temp dir,
+start, stop, delete.
 
 Uses the Debian `postgresql` binaries (found by STOCKOPS_PG_BINDIR, `pg_config --bindir`,
 /usr/lib/postgresql/*/bin, or PATH). PostgreSQL refuses to run as root, so as root the server
 runs as the `postgres` system user (created by the Debian package), via `runuser`.
+
+    python -m stockops.engines.throwaway_postgres -- dbt build
+
+runs a command with the STOCKOPS_PG_* variables of the dbt `postgres` target pointing at a fresh
+server (database `stockops`), and deletes the server when the command ends.
 """
 
 from __future__ import annotations
@@ -11,11 +17,14 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 
 class PostgresUnavailable(RuntimeError):
@@ -113,3 +122,53 @@ class ThrowawayPostgres:
     def stop(self) -> None:
         self._run(self.bindir / "pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+def create_database(conninfo: str, name: str) -> str:
+    """A new empty database on the server of `conninfo`, with binary ("C") collation so text sorts
+    as on DuckDB and Spark; returns its connection string."""
+    with psycopg.connect(conninfo, autocommit=True) as con:
+        con.execute(
+            sql.SQL("create database {} template template0 encoding 'UTF8' locale 'C'").format(
+                sql.Identifier(name)
+            )
+        )
+    return make_conninfo(conninfo, dbname=name)
+
+
+def dbt_target_env(conninfo: str) -> dict[str, str]:
+    """The STOCKOPS_PG_* variables that point the dbt `postgres` target (profiles.yml) at `conninfo`."""
+    params = conninfo_to_dict(conninfo)
+    return {
+        "STOCKOPS_PG_HOST": str(params.get("host") or "localhost"),
+        "STOCKOPS_PG_PORT": str(params.get("port") or "5432"),
+        "STOCKOPS_PG_USER": str(params.get("user") or "postgres"),
+        "STOCKOPS_PG_PASSWORD": str(params.get("password") or ""),
+        "STOCKOPS_PG_DATABASE": str(params.get("dbname") or "postgres"),
+        "STOCKOPS_PG_SSLMODE": str(params.get("sslmode") or "prefer"),
+    }
+
+
+def main(argv: list[str]) -> int:
+    """Run a command against a fresh server with database `stockops`; its exit code is ours."""
+    command = argv[1:] if argv[:1] == ["--"] else argv
+    if not command:
+        print("usage: python -m stockops.engines.throwaway_postgres -- COMMAND [ARGS...]")
+        return 2
+    try:
+        server = ThrowawayPostgres().start()
+    except PostgresUnavailable as exc:
+        print(f"throwaway_postgres: {exc}", file=sys.stderr)
+        return 1
+    try:
+        env = {**os.environ, **dbt_target_env(create_database(server.dsn, "stockops"))}
+        print(
+            f"throwaway_postgres: server on 127.0.0.1:{server.port}, database stockops", flush=True
+        )
+        return subprocess.run(command, env=env, check=False).returncode
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

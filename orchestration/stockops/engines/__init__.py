@@ -1,0 +1,1 @@
+"""The engines besides embedded DuckDB (docs/engines.md): PostgreSQL and Spark helpers."""
