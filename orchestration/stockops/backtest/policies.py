@@ -49,9 +49,27 @@ def world_actions(decision: Mapping[str, Any]) -> list[WorldAction]:
     """What carrying out a decision does in the world. Decisions that change no stock —
     switch_supplier (replenishment already buys from the reliable supplier the decision row
     names), adjust_reorder_point and review_demand_shift (stockops recomputes its levels from the
-    data every run), cycle_count (the world's books are exact) — have no effect but their owner's
-    time."""
+    data every run), cycle_count (the world's books are exact), cash_cut (the replenishment it
+    cuts already orders the cut quantity) — have no effect but their owner's time. A purchase
+    proposal or a batch is carried out line by line."""
     kind = decision["decision_type"]
+    if decision.get("decision_kind") not in (None, "single") and decision.get("lines"):
+        # a purchase proposal or a batch: carrying it out carries out each of its lines
+        return [
+            action
+            for line in decision["lines"]
+            for action in world_actions(
+                {
+                    "decision_type": line["signal_type"],
+                    "sku_id": line.get("sku_id"),
+                    "location_id": line.get("location_id"),
+                    "supplier_id": line.get("supplier_id"),
+                    "recommended_qty": line.get("qty"),
+                    "subject_key": line.get("subject_key"),
+                    "inputs": line.get("inputs") or {},
+                }
+            )
+        ]
     inputs = decision.get("inputs") or {}
     sku, loc = (
         local(str(decision.get("sku_id") or "")),
@@ -67,11 +85,12 @@ def world_actions(decision: Mapping[str, Any]) -> list[WorldAction]:
         line = inputs.get("po_line_id")
         return [WorldAction("expedite", sku, loc, qty, po_line_id=local(line) if line else None)]
     if kind == "transfer":
-        return [
-            WorldAction(
-                "transfer", sku, loc, qty, from_location_id=local(inputs["from_location_id"])
-            )
-        ]
+        # the source is in the signal's inputs, and in its subject (sku | from | to)
+        parts = str(decision.get("subject_key") or "").split("|")
+        source = inputs.get("from_location_id") or (parts[1] if len(parts) == 3 else None)
+        if not source:
+            return []
+        return [WorldAction("transfer", sku, loc, qty, from_location_id=local(str(source)))]
     if kind in ("markdown", "bundle"):
         return [WorldAction("markdown", sku, loc, qty, pct=float(inputs.get("markdown_pct") or 0))]
     if kind == "liquidate":
@@ -123,6 +142,7 @@ class OwnerStats:
     acted: int = 0
     refused: int = 0
     no_effect: int = 0
+    auto_executed: int = 0  # carried out by stockops.auto (auto_execution_policy), not an owner
     acted_by_type: dict[str, int] = field(default_factory=dict)
 
 
@@ -203,8 +223,12 @@ class QueueOwners:
             self.stats.refused += 1
             return
         self.stats.acted += 1
-        kind = str(fields["decision_type"])
+        self.carry_out(fields, world)
+
+    def carry_out(self, decision: Mapping[str, Any], world: World) -> None:
+        """An executed decision's effect on the world (by its owner or by stockops.auto)."""
+        kind = str(decision["decision_type"])
         self.stats.acted_by_type[kind] = self.stats.acted_by_type.get(kind, 0) + 1
-        effects = [apply(world, a) for a in world_actions(fields)]
+        effects = [apply(world, a) for a in world_actions(decision)]
         if not all(effects):
             self.stats.no_effect += 1

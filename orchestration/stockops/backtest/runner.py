@@ -333,7 +333,13 @@ def _worker(
             from stockops.queue.export import run_export
 
             with store.session(), queue_clock(_moment(day, RUN_HOUR, 5)):
-                run_export(store, decisions)
+                for decision in decisions:  # where nobody acts, the system does not act either
+                    if bl.world_of(str(decision["owner_id"])) not in workers_of:
+                        decision["auto_execution_rule_id"] = None
+                exported = run_export(store, decisions)
+                _carry_out_auto_executions(
+                    exported.auto_executed_ids, decisions, workers_of, worlds
+                )
                 open_items = store.items(owner_id=None)
                 _work_queues(store, open_items, sql_specs, workers_of, worlds, day)
             snapshot_events(store, landing)
@@ -408,6 +414,25 @@ def _work_queues(
                 QUEUE_TIME
             ),
         )
+
+
+def _carry_out_auto_executions(
+    executed_ids: Sequence[str],
+    decisions: Sequence[dict[str, Any]],
+    workers_of: dict[str, QueueOwners],
+    worlds: dict[str, World],
+) -> None:
+    """What stockops.auto executed at the export takes effect in the acting worlds, as an owner's
+    execution would (a world whose decisions are ignored ignores these too)."""
+    executed = set(executed_ids)
+    for decision in decisions:
+        if decision["decision_id"] not in executed:
+            continue
+        world_id = bl.world_of(str(decision["owner_id"]))
+        owners = workers_of.get(world_id)
+        if owners is not None:
+            owners.stats.auto_executed += 1
+            owners.carry_out(decision, worlds[world_id])
 
 
 def _write_day(

@@ -44,7 +44,9 @@ from stockops import compiled_sql, jsonio
 from stockops.backtest.landing import LandingWriter
 from stockops.settings import EVENTS_TABLE, LANDING_TABLES
 
-PLAN_VERSION = 1
+PLAN_VERSION = 2
+# the last model the day's SQL builds: the decisions with their lines (purchase proposals, batches)
+DECISIONS_MODEL = "fct_decision_lines"
 AS_OF_SENTINEL = "1901-02-03"
 AS_OF_TOKEN = "__BACKTEST_AS_OF__"
 RUN_AT_TOKEN = "__BACKTEST_RUN_AT__"
@@ -158,11 +160,11 @@ def build_plan(project_dir: Path, cache_dir: Path, dbt: Path, log: Any = None) -
         scratch_dir=scratch,
         dbt=dbt,
         log_path=scratch / "compile.log",
-        select="+fct_decisions",
+        select=f"+{DECISIONS_MODEL}",
         extra_env=env,
     )
     manifest = json.loads(manifest_path.read_text())
-    nodes = compiled_sql.ancestors(manifest, "model.stockops.fct_decisions")
+    nodes = compiled_sql.ancestors(manifest, f"model.stockops.{DECISIONS_MODEL}")
     script, _ = compiled_sql.build_script(
         manifest_path, project_dir=project_dir, landing_dir=landing, only=nodes
     )
@@ -313,11 +315,28 @@ class DecisionRun:
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
     def decisions(self) -> list[dict[str, Any]]:
-        """Every fct_decisions row, `inputs` parsed (as stockops.warehouse.read_decisions)."""
+        """Every fct_decisions row, `inputs` parsed, each open decision with its `lines` (as
+        stockops.warehouse.read_decisions with_lines); each line also carries its signal's own
+        `inputs` (int_decision_signals), which a batch's or a proposal's inputs summarise away
+        but the world needs to carry a line out (a transfer's source, a markdown's percentage)."""
         rows = self.rows("select * from marts.fct_decisions order by decision_id")
+        lines: dict[str, list[dict[str, Any]]] = {}
+        for line in self.rows(
+            "select lines.decision_id, lines.line_no, lines.signal_type, lines.subject_key, "
+            "lines.sku_id, lines.location_id, lines.supplier_id, lines.qty, lines.value, "
+            "signals.inputs from marts.fct_decision_lines as lines "
+            "left join intermediate.int_decision_signals as signals "
+            "on signals.signal_id = lines.signal_id "
+            "where lines.is_open order by lines.decision_id, lines.line_no"
+        ):
+            if isinstance(line.get("inputs"), str):
+                line["inputs"] = jsonio.loads(line["inputs"])
+            lines.setdefault(line.pop("decision_id"), []).append(line)
         for row in rows:
             if isinstance(row.get("inputs"), str):
                 row["inputs"] = jsonio.loads(row["inputs"])
+            if row["decision_id"] in lines:
+                row["lines"] = lines[row["decision_id"]]
         return rows
 
 

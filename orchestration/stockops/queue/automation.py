@@ -24,6 +24,7 @@ from stockops.queue.store import QueueStore, queue_status
 @dataclass
 class AutoExecutionReport:
     executed: int = 0
+    executed_ids: list[str] = field(default_factory=list)  # the decisions executed now
     refused: list[dict[str, Any]] = field(default_factory=list)  # covered in the mart, not allowed
 
 
@@ -81,5 +82,8 @@ def auto_execute(
             return ["approved", "executed"] if (approved, "executed") in policy.transitions else []
         return ["executed"] if (state, "executed") in policy.transitions else []
 
-    report.executed = len(store.record_auto_executions(grants, steps))
+    report.executed_ids = [
+        decision_id for decision_id, _ in store.record_auto_executions(grants, steps)
+    ]
+    report.executed = len(report.executed_ids)
     return report
