@@ -513,7 +513,10 @@ def cmd_queue_digest(args: argparse.Namespace) -> int:
     store = open_store(cfg.queue_path)
     if _unknown_owner(store, args.owner, cfg):
         return 2
-    found = digest.digests(store, owner_id=args.owner, top=args.top)
+    from stockops import time_to_action
+
+    targets = time_to_action.read_published(cfg.published_dir)  # None before the first run
+    found = digest.digests(store, owner_id=args.owner, top=args.top, targets=targets)
     if not found and args.format != "json":
         print(f"no open or auto-executed decisions in {store.location}")
         return 0

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from stockops import settings
+from stockops import settings, time_to_action
 from stockops.dbt_assets import model_key
 from stockops.queue.backends import open_store, webhook_endpoint
 from stockops.queue.event_snapshot import snapshot_events
@@ -11,7 +11,8 @@ from stockops.warehouse import read_decisions
 
 
 @dg.asset(
-    deps=[model_key("fct_decisions")],
+    # the digest shows each owner their time-to-action figures: built before the export
+    deps=[model_key("fct_decisions"), model_key("fct_time_to_action_targets")],
     group_name="queues",
     kinds={"sqlite"},
     description=(
@@ -28,13 +29,15 @@ def owner_queue(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     cfg = settings.load()
     decisions = read_decisions(cfg.duckdb_path, with_lines=True)
     store = open_store(cfg.queue_path)
+    # the daily build (not the hourly sweep) sends each owner's digest, once a day
+    daily = context.run.job_name == BUILD_JOB_NAME
     report = run_export(
         store,
         decisions,
         webhook_endpoint(),
         log=context.log.warning,
-        # the daily build (not the hourly sweep) sends each owner's digest, once a day
-        digest=context.run.job_name == BUILD_JOB_NAME,
+        digest=daily,
+        targets=time_to_action.read_rows(cfg.duckdb_path) if daily else None,
     )
     landed_events = snapshot_events(store, cfg.landing_dir)
     rec = report.reconcile

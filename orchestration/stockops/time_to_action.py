@@ -211,6 +211,24 @@ COLUMNS: Sequence[str] = (
 )
 
 
+def read_published(published_dir: Path) -> list[dict[str, Any]] | None:
+    """The rows of the published copy of marts.fct_time_to_action_targets (what a reader outside
+    a run sees, e.g. `stockops queue digest`); None when no run has published it yet."""
+    import duckdb
+
+    path = Path(published_dir) / f"{TARGETS_MART}.parquet"
+    if not path.is_file():
+        return None
+    con = duckdb.connect()
+    try:
+        listed = ", ".join(f'"{c}"' for c in COLUMNS)
+        cur = con.execute(f"select {listed} from read_parquet(?)", [str(path)])  # noqa: S608
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, values, strict=True)) for values in cur.fetchall()]
+    finally:
+        con.close()
+
+
 def read_rows(duckdb_path: Path) -> list[dict[str, Any]]:
     """marts.fct_time_to_action_targets from the DuckDB file, read-only (no run may be writing it;
     readers outside a run use warehouse/published/fct_time_to_action_targets.parquet)."""

@@ -252,20 +252,72 @@ def test_one_digest_a_day_and_automation_since_the_previous_one(tmp_path: Path) 
     assert next_day["auto_executed"] == []  # already in yesterday's digest
 
 
+def target(owner: str, metric: str, figure: float, verdict: str, **more: object) -> dict:
+    """A row of marts.fct_time_to_action_targets."""
+    hours = "hours" in metric
+    return {
+        "owner_id": owner,
+        "decision_type": "replenish",
+        "category_id": "all",
+        "metric": metric,
+        "comparison": "at_most" if hours else "at_least",
+        "target": 8.0 if hours else 0.9,
+        "severity": "warn",
+        "min_decisions": 3,
+        "sample": 5,
+        "figure": figure,
+        "previous_figure": None,
+        "verdict": verdict,
+    } | more
+
+
+TARGETS = [
+    target("buyer.ana", "share_resolved_within_sla", 1.0, "met"),
+    target("buyer.ana", "median_hours_to_ack", 30.0, "breach", previous_figure=20.0),
+    target("buyer.ben", "median_hours_to_ack", 50.0, "no_verdict", sample=1),
+    target("buyer.chen", "median_hours_to_ack", 90.0, "breach"),
+]
+
+
+def test_the_digest_shows_the_owner_their_time_to_action_against_target(tmp_path: Path) -> None:
+    store = SqliteQueueStore(tmp_path / "queue.sqlite")
+    run_export(store, [row("p1", score=80)])
+    [ana] = digest.digests(store, "buyer.ana", targets=TARGETS)
+    assert [f["verdict"] for f in ana["time_to_action"]] == ["breach", "met"]
+    text = digest.render_markdown(ana)
+    section = text.partition("### Your time to action against target")[2]
+    assert "breach  replenish: " in section and "30.00 h (target ≤ 8.00 h)" in section
+    assert "worse by 10.00 h" in section and "buyer.chen" not in text
+    assert "time to action  breach  replenish" in digest.render_table(ana)
+    # an owner no target covers is told so; before any run published the mart, nothing is shown
+    [alone] = digest.digests(store, "buyer.ana", targets=[TARGETS[-1]])
+    assert "no target applies to your decisions yet" in digest.render_markdown(alone)
+    [before] = digest.digests(store, "buyer.ana")
+    assert before["time_to_action"] is None
+    assert "time to action" not in digest.render_markdown(before).lower()
+
+
 def test_the_daily_build_sends_digests_by_webhook(tmp_path: Path) -> None:
     store = SqliteQueueStore(tmp_path / "queue.sqlite")
     secret = "whsec_" + "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0"
     decisions = [row("p1", score=80), row("p2", owner="buyer.ben", score=5)]
     with Receiver(secrets=[secret], db_path=tmp_path / "r.sqlite") as receiver:
         endpoint = WebhookEndpoint(url=receiver.url, secrets=(secret,), backoff_seconds=0.01)
-        report = run_export(store, decisions, endpoint, digest=True)
-        again = run_export(store, decisions, endpoint, digest=True)
+        report = run_export(store, decisions, endpoint, digest=True, targets=TARGETS)
+        again = run_export(store, decisions, endpoint, digest=True, targets=TARGETS)
     assert (report.digests, again.digests) == (2, 0)
     bodies = [json.loads(r["body"]) for r in request_rows(tmp_path / "r.sqlite")]
     digests = [b for b in bodies if b["type"] == "digest"]
     assert sorted(b["recipient_id"] for b in digests) == ["buyer.ana", "buyer.ben"]
     ana = next(b["digest"] for b in digests if b["recipient_id"] == "buyer.ana")
     assert [t["decision_id"] for t in ana["top"]] == ["p1"]
+    # each owner sees their own time-to-action figures, breaches first
+    assert [(f["metric"], f["verdict"]) for f in ana["time_to_action"]] == [
+        ("median_hours_to_ack", "breach"),
+        ("share_resolved_within_sla", "met"),
+    ]
+    ben = next(b["digest"] for b in digests if b["recipient_id"] == "buyer.ben")
+    assert [f["verdict"] for f in ben["time_to_action"]] == ["no_verdict"]
     assert {d["status"] for d in store.deliveries(WEBHOOK_CHANNEL)} == {"delivered"}
 
 

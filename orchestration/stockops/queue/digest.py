@@ -1,8 +1,10 @@
 """The owner digest: what an owner should look at today, from the queue alone.
 
 Per owner: the top open decisions by priority (the order `stockops queue list` shows), the open
-batches, what stockops.auto executed since the owner's previous digest (of an earlier day), and the
-totals — open decisions, their value at stake, and the share of it the top items cover. The CLI
+batches, what stockops.auto executed since the owner's previous digest (of an earlier day), the
+totals — open decisions, their value at stake, and the share of it the top items cover — and the
+owner's own time-to-action figures against target (marts.fct_time_to_action_targets, breaches
+first; `stockops.time_to_action.owner_figures`), when the caller passes that mart's rows. The CLI
 prints it (`stockops queue digest`); the export of a daily build stages it once per owner and day as
 a `digest` message for the webhook channel.
 """
@@ -14,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from stockops import time_to_action
 from stockops.queue.store import QueueStore
 
 TOP_ITEMS = 10
@@ -39,8 +42,13 @@ def owners(store: QueueStore) -> list[str]:
 
 
 def owner_digest(
-    store: QueueStore, owner_id: str, top: int = TOP_ITEMS, now: datetime | None = None
+    store: QueueStore,
+    owner_id: str,
+    top: int = TOP_ITEMS,
+    now: datetime | None = None,
+    targets: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """`targets`: the rows of marts.fct_time_to_action_targets (None: not available)."""
     moment = now or datetime.now(UTC)
     items = store.items(owner_id=owner_id, payload=False, sort="priority")
     since = store.last_digest_at(owner_id, moment.strftime("%Y-%m-%d"))
@@ -71,6 +79,9 @@ def owner_digest(
         "auto_executed_value": round(
             sum(float(a.get("value_at_stake") or 0) for a in automated), 2
         ),
+        "time_to_action": None
+        if targets is None
+        else time_to_action.owner_figures(targets, owner_id),
     }
 
 
@@ -79,22 +90,26 @@ def digests(
     owner_id: str | None = None,
     top: int = TOP_ITEMS,
     now: datetime | None = None,
+    targets: Sequence[Mapping[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     return [
-        owner_digest(store, owner, top, now)
+        owner_digest(store, owner, top, now, targets)
         for owner in ([owner_id] if owner_id else owners(store))
     ]
 
 
 def stage_daily_digests(
-    store: QueueStore, channels: Sequence[str] = (), now: datetime | None = None
+    store: QueueStore,
+    channels: Sequence[str] = (),
+    now: datetime | None = None,
+    targets: Sequence[Mapping[str, Any]] | None = None,
 ) -> int:
     """Stage today's digest of every owner (once a day each: the message id carries the date)."""
     moment = now or datetime.now(UTC)
     day = moment.strftime("%Y-%m-%d")
     return sum(
         store.stage_digest(d["owner_id"], day, d, channels, created_at=d["generated_at"])
-        for d in digests(store, now=moment)
+        for d in digests(store, now=moment, targets=targets)
     )
 
 
@@ -151,7 +166,23 @@ def render_markdown(digest: Mapping[str, Any]) -> str:
         f"{a['rule']} (`{a['decision_id']}`)"
         for a in digest["auto_executed"]
     ] or ["- (none)"]
+    figures = digest.get("time_to_action")
+    if figures is not None:
+        lines += ["", "### Your time to action against target", ""]
+        lines += [f"- {_figure_line(f)}" for f in figures] or [
+            "- (no target applies to your decisions yet)"
+        ]
     return "\n".join(lines) + "\n"
+
+
+def _figure_line(figure: Mapping[str, Any]) -> str:
+    """One figure against its target, e.g. `breach  replenish: <label> <figure> (target ≤ 8.00 h),
+    13 decisions, worse by 2.00 h (was 10.00 h)`."""
+    category = figure.get("category_id")
+    subject = figure["decision_type"] + (f" in {category}" if category not in (None, "all") else "")
+    sample = f"{figure['sample']} decisions" if figure.get("sample") is not None else "no sample"
+    trend = f", {figure['trend']}" if figure.get("trend") else ""
+    return f"{figure['verdict']}  {subject}: {figure['label']} {figure['text']}, {sample}{trend}"
 
 
 def render(digest_list: Sequence[Mapping[str, Any]], fmt: str) -> str:
@@ -196,4 +227,6 @@ def render_table(digest: Mapping[str, Any]) -> str:
             f"{a['rule']}",
             file=out,
         )
+    for f in digest.get("time_to_action") or []:
+        print(f"  time to action  {_figure_line(f)}", file=out)
     return out.getvalue()

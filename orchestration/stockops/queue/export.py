@@ -32,6 +32,7 @@ class ExportReport:
     closed: int = 0
     escalations: int = 0
     auto_executed: int = 0
+    auto_executed_ids: list[str] = field(default_factory=list)
     auto_refused: int = 0
     digests: int = 0
     webhook: dict[str, int] = field(default_factory=dict)
@@ -41,6 +42,7 @@ class ExportReport:
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
+        out.pop("auto_executed_ids")  # the count says it; the queue's events name them
         out["reconcile"] = asdict(self.reconcile) if self.reconcile else None
         return out
 
@@ -67,13 +69,15 @@ def run_export(
     *,
     policy: Any | None = None,
     digest: bool = False,
+    targets: Sequence[Mapping[str, Any]] | None = None,
 ) -> ExportReport:
     """Everything the export does, in an order that survives a crash at any point: a re-run
     picks up staged-but-undelivered messages from the ledger and never applies one twice.
 
     After the queue holds this build's versions, stockops.auto approves and executes what
     auto_execution_policy allows (`policy`: the seeds' Policy, read when needed); with `digest`
-    (the daily build) each owner's digest of the day is staged for the webhook channel."""
+    (the daily build) each owner's digest of the day is staged for the webhook channel, with the
+    owner's time-to-action figures from `targets` (rows of marts.fct_time_to_action_targets)."""
     from stockops.queue.automation import auto_execute
     from stockops.queue.digest import stage_daily_digests
 
@@ -93,10 +97,11 @@ def run_export(
     report.queued = store.deliver_local(batch)
     automated = auto_execute(store, decisions, policy)
     report.auto_executed, report.auto_refused = automated.executed, len(automated.refused)
+    report.auto_executed_ids = automated.executed_ids
     if automated.refused and log:
         log(f"auto_execution_policy refused {len(automated.refused)}: {automated.refused[:5]}")
     if digest:
-        report.digests = stage_daily_digests(store, channels)
+        report.digests = stage_daily_digests(store, channels, targets=targets)
     if webhook is not None:
         report.webhook = deliver_webhooks(store, webhook, log=log)
 
