@@ -165,7 +165,17 @@ def test_negative_on_hand_is_counted(built) -> None:
     s = built.scenario("negative_on_hand")
     d = built.decision("cycle_count", f"{s['sku_id']}|{s['location_id']}|negative_on_hand")
     assert d["recommended_qty"] == pytest.approx(abs(s["on_hand_qty"]))
-    assert d["priority_score"] > 0  # the carrying cost of stock whose record is in doubt
+    # the carrying cost of the stock whose record is in doubt, per day (cents: a cheap SKU's is 0)
+    con = duckdb.connect(str(built.duckdb_path), read_only=True)
+    try:
+        (rate,) = con.execute(
+            "select holding_cost_rate from intermediate.int_product_policy where sku_id = ?",
+            [s["sku_id"]],
+        ).fetchone()
+    finally:
+        con.close()
+    assert rate > 0
+    assert d["priority_score"] == pytest.approx(d["value_at_stake"] * rate / 365, abs=0.01)
     assert d["signal_at"].date() <= d["as_of_date"]
 
 
