@@ -40,7 +40,9 @@ from support import PROJECT_DIR, use_dirs
 
 pytestmark = pytest.mark.slow
 
-MIN_DECISIONS = 3
+# the sample a target needs for a verdict: small, because the tiny data set's decisions are few
+# (consolidated into purchase proposals and batches), and three owners need that many of one type
+MIN_DECISIONS = 2
 FAST = {"acknowledged": 1, "approved": 2, "executed": 3}  # hours after queueing
 SLOW = {"acknowledged": 30, "approved": 120, "executed": 150}
 ACTION = {"acknowledged": "ack", "approved": "approve", "executed": "execute"}
@@ -140,7 +142,9 @@ def test_targets_name_exactly_the_slow_and_the_idle_owner(
     decisions = query(
         cfg.duckdb_path,
         "select decision_id, owner_id, decision_type, priority, value_at_stake, signal_at "
-        "from marts.fct_decisions where is_open order by decision_id",
+        # what stockops.auto executed at the export is counted apart: the owners act on the rest
+        "from marts.fct_decisions where is_open and auto_execution_rule_id is null "
+        "order by decision_id",
     )
     assert decisions
 
@@ -195,7 +199,7 @@ def test_targets_name_exactly_the_slow_and_the_idle_owner(
 
     # 4. the business's targets, in its own copy of the project; `stockops run` applies them
     project = copy_dbt_project(tmp_path / "project")
-    rows = ["default,default,0.9,8,100000,100000,3,4,warn"]
+    rows = [f"default,default,0.9,8,100000,100000,{MIN_DECISIONS},4,warn"]
     if sparse_min > MIN_DECISIONS:
         rows.append(f"owner:{sparse},default,,,,,{sparse_min},,")
     write_targets(project, rows)
