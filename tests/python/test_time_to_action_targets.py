@@ -130,7 +130,10 @@ def test_targets_name_exactly_the_slow_and_the_idle_owner(
 ) -> None:
     from stockops.pipeline import run_build
 
-    landing = shutil.copytree(tiny_landing, tmp_path / "landing")
+    # without the events other tests' queues landed in the shared landing: this queue starts empty
+    landing = shutil.copytree(
+        tiny_landing, tmp_path / "landing", ignore=shutil.ignore_patterns("decision_events")
+    )
     cfg = use_dirs(landing, tmp_path / "warehouse")
     queued = (datetime.now(UTC) - timedelta(days=15)).replace(minute=0, second=0, microsecond=0)
 
