@@ -396,3 +396,17 @@ def test_exit_codes_of_the_installed_command(queue: Path) -> None:
     approved = stockops("approve", "big", "--actor", "head.buying")
     assert (approved.returncode, approved.stdout) == (0, "approved big v1 as head.buying\n")
     assert stockops("show", "missing").returncode == 2
+
+
+def test_an_overdue_decision_escalates_once_its_snooze_has_expired() -> None:
+    """The hourly sweep escalates a decision overdue after its snooze ran out; the escalation is
+    a valid event from 'snoozed' (the snooze is over), not an ignored one."""
+    policy = actions.load_policy(PROJECT_DIR / "seeds")
+    evs = [
+        _event("e1", "assigned", "2026-10-01T08:00:00Z"),
+        _event("e2", "acknowledged", "2026-10-01T09:00:00Z"),
+        _event("e3", "snoozed", "2026-10-01T10:00:00Z", until="2026-10-03T00:00:00Z"),
+        _event("e4", "escalated", "2026-10-04T00:00:00Z"),
+    ]
+    lifecycle = actions.replay(evs, policy.transitions)
+    assert (lifecycle.state, lifecycle.invalid_events) == ("escalated", 0)
