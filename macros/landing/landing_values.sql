@@ -141,10 +141,11 @@
 {%- endmacro %}
 
 
-{#- This dbt invocation's start (UTC) as a TIMESTAMP literal: the latest moment landed data may
-    describe, and "today" for the default as-of date. -#}
+{#- This dbt invocation's start (UTC) as a TIMESTAMP: the latest moment landed data may describe, and
+    "today" for the default as-of date. Written as cast('...' as timestamp), the one form of
+    run_started_at in compiled SQL (the backtest replaces it with each simulated day's run time). -#}
 {% macro landing_load_time() -%}
-    timestamp '{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}'
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
 {%- endmacro %}
 
 

@@ -34,7 +34,7 @@ import re
 import shutil
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,8 @@ INCREMENTAL = (
     "model.stockops.base_landing__inventory_transactions",
     "model.stockops.int_decision_versions",
 )
+# the template files' modification time: the landing time dbt compiles in for them (read_landing)
+LANDED_SENTINEL = "1970-01-02 03:04:05"
 TIMESTAMP_LITERAL = re.compile(r"cast\('(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)' as timestamp\)")
 WORLD = "split_part({col}, '~', 1)"
 
@@ -215,8 +217,9 @@ def _tokens(sql: str) -> str:
     stamps = set(TIMESTAMP_LITERAL.findall(sql))
     if len(stamps) > 1:
         raise RuntimeError(f"several run_started_at literals in one model: {sorted(stamps)}")
-    for stamp in stamps:  # only int_decision_versions / int_decision_lifecycle have any
+    for stamp in stamps:  # run_started_at: the lifecycle, the versions, the ledger's re-check
         sql = sql.replace(f"cast('{stamp}' as timestamp)", f"cast('{RUN_AT_TOKEN}' as timestamp)")
+    sql = sql.replace(f"timestamp '{LANDED_SENTINEL}'", f"cast('{RUN_AT_TOKEN}' as timestamp)")
     for table in (*LANDING_TABLES, EVENTS_TABLE):
         sql = sql.replace(
             f"'{compiled_sql.LANDING_TOKEN}/{table}/{TEMPLATE_FILE}'", f"__FILES_{table}__"
@@ -239,13 +242,18 @@ def _scope(name: str, sql: str) -> str:
 
 
 def write_template_landing(landing: Path) -> None:
-    """One empty file per landing table: dbt lists files and columns at compile time."""
+    """One empty file per landing table: dbt lists files and columns at compile time. Each is dated
+    LANDED_SENTINEL, so the landing time compiled into the SQL for it can be found and replaced
+    with the simulated day's run time (the simulated files land just before the day's run)."""
     writer = LandingWriter(landing)
     try:
         for table in (*LANDING_TABLES, EVENTS_TABLE):
             writer.write(table, [], TEMPLATE_FILE.removesuffix(".parquet"))
     finally:
         writer.close()
+    stamp = datetime.strptime(LANDED_SENTINEL, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC).timestamp()
+    for path in landing.rglob(TEMPLATE_FILE):
+        os.utime(path, (stamp, stamp))
 
 
 class DecisionRun:
@@ -292,6 +300,25 @@ class DecisionRun:
         self.loaded.update(new_ledger)
         self.days_run += 1
         self.seconds += time.monotonic() - started
+        self._no_quarantine()
+
+    def _no_quarantine(self) -> None:
+        """The simulated world writes valid landing data only: a quarantined transaction means the
+        simulation and stockops disagree (a clock, a format) and every figure after it is wrong."""
+        (landed, accepted) = self.con.execute(
+            "select (select count(*) from staging.base_landing__inventory_transactions), "
+            "(select count(*) from staging.stg_landing__inventory_transactions)"
+        ).fetchone()
+        if landed != accepted:
+            reasons = self.rows(
+                "select quarantine_reason, count(*) as n "
+                "from staging.base_landing__inventory_transactions "
+                "where quarantine_reason is not null group by 1 order by n desc limit 3"
+            )
+            raise RuntimeError(
+                f"backtest: {landed - accepted} of {landed} simulated transactions were quarantined "
+                f"by stockops' own checks (first reasons: {reasons}); the simulation is invalid"
+            )
 
     def _fill(self, sql: str, as_of: date, run_at: str) -> str:
         if "__" not in sql:
