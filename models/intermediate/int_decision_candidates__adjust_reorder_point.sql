@@ -1,16 +1,16 @@
 {#-
     adjust_reorder_point: the feedback loop on the reorder point (ROP), from end-of-day on hand (the
     cumulative ledger per day; a day keeps the balance of its last movement day).
-      raise  a sku × location with demand (d̄ > 0) that ended var('rop_raise_stockout_days', 3) or more days
+      raise  a sku × location with demand (d̄ > 0) that ended var rop_raise_stockout_days (default 3) or more days
              of the demand window with on hand ≤ 0. New ROP = ceil(ROP + d̄ × stockout days): the demand
              the stockouts left unserved is added to the cover. signal_at: the start of the day the
              trailing demand-window count of stockout days reached the threshold (the N-th stockout day
              of the current episode) — it depends only on the ledger, so it is stable across runs.
              Not while on hand is negative (a ledger error that cycle_count handles first).
-      lower  end-of-day on hand above var('rop_lower_cover_multiple', 2) × the order-up-to level (the
+      lower  end-of-day on hand above var rop_lower_cover_multiple (default 2) × the order-up-to level (the
              'excess' line of fct_stock_position, but on hand, every day) on each of the last
-             var('rop_lower_excess_days', 30) days. New ROP = ceil(max(safety stock,
-             var('rop_lower_factor', 0.8) × ROP)), only when it moves the whole-unit trigger
+             var rop_lower_excess_days (default 30) days. New ROP = ceil(max(safety stock,
+             var rop_lower_factor (default 0.8) × ROP)), only when it moves the whole-unit trigger
              (new < floor(ROP)); slow movers whose ROP would drop by less than a unit are left alone.
              signal_at: the start of the first day of the current excess stretch (today's order-up-to
              level is the yardstick for the past days too).
@@ -92,9 +92,9 @@ levels as (
         products.escalation_owner_id,
         products.unit_price,
         products.holding_cost_rate,
-        {{ var('rop_lower_cover_multiple', 2) }} * position.order_up_to_qty as excess_threshold_qty,
+        {{ var('rop_lower_cover_multiple') }} * position.order_up_to_qty as excess_threshold_qty,
         cast(
-            position.as_of_date - to_days({{ var('rop_lower_excess_days', 30) }} - 1) as date
+            position.as_of_date - to_days({{ var('rop_lower_excess_days') }} - 1) as date
         ) as excess_stretch_start_date
     from position
     inner join products on position.sku_id = products.sku_id
@@ -136,7 +136,7 @@ raise as (
     inner join window_stockouts
         on levels.sku_id = window_stockouts.sku_id and levels.location_id = window_stockouts.location_id
     where
-        window_stockouts.stockout_days >= {{ var('rop_raise_stockout_days', 3) }}
+        window_stockouts.stockout_days >= {{ var('rop_raise_stockout_days') }}
         -- a negative balance is a ledger error, not a stockout: the cycle_count decision comes first
         and levels.on_hand_qty >= 0
 
@@ -188,7 +188,7 @@ raise_episodes as (
     select
         sku_id,
         location_id,
-        max(day) filter (where trailing_stockout_days < {{ var('rop_raise_stockout_days', 3) }}) as last_below_day,
+        max(day) filter (where trailing_stockout_days < {{ var('rop_raise_stockout_days') }}) as last_below_day,
         min(day) as first_day
     from raise_counts
     group by sku_id, location_id
@@ -218,7 +218,7 @@ lower as (
         levels.*,
         lower_stretch.excess_since_date,
         ceil(
-            round(greatest(levels.safety_stock_qty, {{ var('rop_lower_factor', 0.8) }} * levels.reorder_point_qty), 6)
+            round(greatest(levels.safety_stock_qty, {{ var('rop_lower_factor') }} * levels.reorder_point_qty), 6)
         ) as new_reorder_point_qty
     from levels
     inner join lower_stretch
@@ -257,7 +257,7 @@ raised as (
             'on_hand_qty', raise.on_hand_qty,
             'avg_daily_demand', raise.avg_daily_demand,
             'stockout_days', raise.stockout_days,
-            'stockout_days_threshold', {{ var('rop_raise_stockout_days', 3) }},
+            'stockout_days_threshold', {{ var('rop_raise_stockout_days') }},
             'demand_window_days', {{ var('demand_window_days') }},
             'lead_time_days', raise.lead_time_days,
             'safety_stock_qty', raise.safety_stock_qty,
@@ -295,7 +295,7 @@ lowered as (
             'Lower the reorder point of %s at %s from %.1f to %g: on hand has stayed above %.1f '
             || '(%g × the order-up-to level %.1f) every day since %s.',
             sku_id, location_id, reorder_point_qty, new_reorder_point_qty, excess_threshold_qty,
-            cast({{ var('rop_lower_cover_multiple', 2) }} as double), order_up_to_qty,
+            cast({{ var('rop_lower_cover_multiple') }} as double), order_up_to_qty,
             strftime(excess_since_date, '%Y-%m-%d')
         ) as reason,
         json_object(
@@ -305,11 +305,11 @@ lowered as (
             'lead_time_days', lead_time_days,
             'review_period_days', review_period_days,
             'order_up_to_qty', order_up_to_qty,
-            'cover_multiple', {{ var('rop_lower_cover_multiple', 2) }},
+            'cover_multiple', {{ var('rop_lower_cover_multiple') }},
             'excess_threshold_qty', excess_threshold_qty,
             'excess_since_date', excess_since_date,
-            'excess_days_required', {{ var('rop_lower_excess_days', 30) }},
-            'lower_factor', {{ var('rop_lower_factor', 0.8) }},
+            'excess_days_required', {{ var('rop_lower_excess_days') }},
+            'lower_factor', {{ var('rop_lower_factor') }},
             'safety_stock_qty', safety_stock_qty,
             'reorder_point_qty', reorder_point_qty,
             'new_reorder_point_qty', new_reorder_point_qty,

@@ -2,13 +2,13 @@
     cycle_count: three triggers per sku × location, one decision each (the trigger ends the subject_key).
       negative_on_hand  on hand < 0 (a missing receipt or a posting error). Count abs(on hand) units.
                         signal_at: the movement after which on hand stayed below zero. Due 1 day after it.
-      shrinkage         var('shrinkage_events_trigger', 3) or more unexplained negative adjustments in the
+      shrinkage         var shrinkage_events_trigger (default 3) or more unexplained negative adjustments in the
                         demand window. Quantity: the units lost in the window. signal_at: the adjustment
                         that brought the trailing-window count to the threshold in the current episode
                         (the first such adjustment of the day the daily count first reached it) — stable
                         while the count stays at or above the threshold. Due 3 days after it.
       stale_count       A items with stock whose last cycle count (or, never counted, first movement) is
-                        more than var('stale_count_days', 90) days old. Count the units on hand.
+                        more than var stale_count_days (default 90) days old. Count the units on hand.
                         signal_at: last count (or first movement) + that many days. Due 7 days after it.
     Due dates are anchored to signal_at, so they do not slide while the count is not done.
     value_at_stake: the counted (or lost) units × unit cost.
@@ -110,7 +110,7 @@ negative_since as (
 shrinking as (
 
     select * from subjects
-    where shrinkage_events_window >= {{ var('shrinkage_events_trigger', 3) }}
+    where shrinkage_events_window >= {{ var('shrinkage_events_trigger') }}
 
 ),
 
@@ -174,8 +174,8 @@ shrinkage_episode_days as (
         max(cast(occurred_at as date)) as episode_start_date
     from shrinkage_counts
     where
-        count_through_event >= {{ var('shrinkage_events_trigger', 3) }}
-        and count_previous_day < {{ var('shrinkage_events_trigger', 3) }}
+        count_through_event >= {{ var('shrinkage_events_trigger') }}
+        and count_previous_day < {{ var('shrinkage_events_trigger') }}
     group by sku_id, location_id
 
 ),
@@ -192,7 +192,7 @@ shrinkage_since as (
             shrinkage_counts.sku_id = shrinkage_episode_days.sku_id
             and shrinkage_counts.location_id = shrinkage_episode_days.location_id
             and cast(shrinkage_counts.occurred_at as date) = shrinkage_episode_days.episode_start_date
-    where shrinkage_counts.count_through_event >= {{ var('shrinkage_events_trigger', 3) }}
+    where shrinkage_counts.count_through_event >= {{ var('shrinkage_events_trigger') }}
     group by shrinkage_counts.sku_id, shrinkage_counts.location_id
 
 ),
@@ -202,14 +202,14 @@ stale as (
     select
         subjects.*,
         coalesce(subjects.last_cycle_count_at, subjects.first_movement_at)
-        + to_days({{ var('stale_count_days', 90) }}) as signal_at
+        + to_days({{ var('stale_count_days') }}) as signal_at
     from subjects
     cross join context
     where
         subjects.abc_class = 'A'
         and subjects.on_hand_qty > 0
         and coalesce(subjects.last_cycle_count_at, subjects.first_movement_at)
-        + to_days({{ var('stale_count_days', 90) }}) < context.as_of_end_at
+        + to_days({{ var('stale_count_days') }}) < context.as_of_end_at
 
 ),
 
@@ -262,7 +262,7 @@ triggered as (
                     then 'never counted since its first movement ' || strftime(first_movement_at, '%Y-%m-%d')
                 else 'last counted ' || strftime(last_cycle_count_at, '%Y-%m-%d')
             end,
-            {{ var('stale_count_days', 90) }}
+            {{ var('stale_count_days') }}
         ) as reason
     from stale
 
@@ -296,11 +296,11 @@ candidates as (
             'on_hand_qty', on_hand_qty,
             'shrinkage_events_window', shrinkage_events_window,
             'shrinkage_qty_window', shrinkage_qty_window,
-            'shrinkage_events_trigger', {{ var('shrinkage_events_trigger', 3) }},
+            'shrinkage_events_trigger', {{ var('shrinkage_events_trigger') }},
             'abc_class', abc_class,
             'last_cycle_count_at', last_cycle_count_at,
             'first_movement_at', first_movement_at,
-            'stale_count_days', {{ var('stale_count_days', 90) }},
+            'stale_count_days', {{ var('stale_count_days') }},
             'unit_cost', unit_cost
         ) as inputs,
         signal_at,

@@ -139,9 +139,9 @@ cash as (
     -- the latest cash position on or before the as-of date, less the floor the business keeps
     select
         arg_max(cash_positions.available_cash, cash_positions.as_of_date) as available_cash,
-        cast({{ var('cash_floor', 0) }} as double) as cash_floor,
+        cast({{ var('cash_floor') }} as double) as cash_floor,
         arg_max(cash_positions.available_cash, cash_positions.as_of_date)
-        - cast({{ var('cash_floor', 0) }} as double) as cash_budget
+        - cast({{ var('cash_floor') }} as double) as cash_budget
     from {{ ref('stg_landing__cash_positions') }} as cash_positions
     cross join context
     where cash_positions.as_of_date <= context.as_of_date

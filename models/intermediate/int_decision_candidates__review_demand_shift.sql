@@ -1,11 +1,11 @@
 {#-
     review_demand_shift: early warning that demand left its normal band. Per sku × location, the recent
-    mean r (last var('demand_shift_recent_days', 14) days, zero days included) against the baseline mean b
+    mean r (last var demand_shift_recent_days (default 14) days, zero days included) against the baseline mean b
     and standard deviation σ (the rest of the demand window since the first movement; at least twice the
-    recent window long). Flag when b > 0, |r − b| > var('demand_shift_sigmas', 3) · σ / √recent days and
-    r ≥ var('demand_shift_up_ratio', 1.5) · b or r ≤ var('demand_shift_down_ratio', 0.5) · b — and the
+    recent window long). Flag when b > 0, |r − b| > var demand_shift_sigmas (default 3) · σ / √recent days and
+    r ≥ var demand_shift_up_ratio (default 1.5) · b or r ≤ var demand_shift_down_ratio (default 0.5) · b — and the
     shift is sustained: both halves of the recent window (7 + 7 days) pass the same test (σ / √7), so one
-    lumpy order does not raise it — with demand on at least var('demand_shift_min_demand_days', 5) days
+    lumpy order does not raise it — with demand on at least var demand_shift_min_demand_days (default 5) days
     per recent window on the busier side (intermittent demand is too lumpy for a two-week test). A fall
     is not flagged when the location was out of stock on any recent day (censored demand, not lower demand).
     Quantity: the recent daily demand (the figure to plan with). Owner: the category owner.
@@ -18,11 +18,11 @@
     priority_score (currency per day): up — the margin the old plan loses each day, (r − b) × unit margin;
     down — the carrying cost of the excess the old plan buys, value at stake × holding rate / 365.
 -#}
-{%- set recent_days = var('demand_shift_recent_days', 14) %}
-{%- set sigmas = var('demand_shift_sigmas', 3) %}
-{%- set up_ratio = var('demand_shift_up_ratio', 1.5) %}
-{%- set down_ratio = var('demand_shift_down_ratio', 0.5) %}
-{%- set min_demand_days = var('demand_shift_min_demand_days', 5) %}
+{%- set recent_days = var('demand_shift_recent_days') %}
+{%- set sigmas = var('demand_shift_sigmas') %}
+{%- set up_ratio = var('demand_shift_up_ratio') %}
+{%- set down_ratio = var('demand_shift_down_ratio') %}
+{%- set min_demand_days = var('demand_shift_min_demand_days') %}
 {%- set half_days = (recent_days / 2) | int %}
 
 with

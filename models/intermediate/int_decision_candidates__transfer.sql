@@ -5,7 +5,7 @@
     order-up-to level, or stock without demand — merely being above order-up-to is not enough, so single
     units are not shuttled between healthy locations). Stores and DCs only (a plant's stock feeds its
     constraint). Each short location takes from the excess location with the largest surplus
-    (on hand − order-up-to, at least var('transfer_min_surplus_qty', 1) unit; ties: lowest location id);
+    (on hand − order-up-to, at least var transfer_min_surplus_qty (default 1) unit; ties: lowest location id);
     quantity = floor(min(surplus, order-up-to − inventory position at the destination)); a source picked
     by several destinations shares its surplus out (stockouts first, then the largest need).
     due_by: tomorrow, or today when the destination is already out of stock (its projected stockout date
@@ -68,7 +68,7 @@ sources as (
     from eligible
     where
         stock_status = 'excess'
-        and on_hand_qty - order_up_to_qty >= {{ var('transfer_min_surplus_qty', 1) }}
+        and on_hand_qty - order_up_to_qty >= {{ var('transfer_min_surplus_qty') }}
 
 ),
 

@@ -24,7 +24,7 @@
     on_schema_change='append_new_columns',
 ) }}
 
-{%- set tolerance = var('decision_qty_tolerance', 0.1) %}
+{%- set tolerance = var('decision_qty_tolerance') %}
 {%- set detected_at = "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as timestamp)" %}
 
 with

@@ -19,7 +19,7 @@
     Convention: consumption order is arrival at the location, age is from the original receipt date
     (see the yml for why not order by original date).
 -#}
-{%- set max_hops = var('aging_max_transfer_hops', 10) -%}
+{%- set max_hops = var('aging_max_transfer_hops') -%}
 with recursive
 
 transactions as (
