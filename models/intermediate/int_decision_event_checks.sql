@@ -185,8 +185,15 @@ approvers as (
         on
             events.actor_id = actor_roles.actor_id
             and approver_roles.approver_role = actor_roles.role
-            and (actor_roles.category_id is null or actor_roles.category_id = versions.category_id)
-            and (actor_roles.location_id is null or actor_roles.location_id = versions.location_id)
+            -- a scoped role covers only decisions in its scope (none without a category / location)
+            and (
+                nullif(actor_roles.category_id, '') is null
+                or actor_roles.category_id is not distinct from versions.category_id
+            )
+            and (
+                nullif(actor_roles.location_id, '') is null
+                or actor_roles.location_id is not distinct from versions.location_id
+            )
 
 ),
 

@@ -63,10 +63,14 @@ source as (
         transactions.quarantine_reason is null
         and {{ transaction_recheck_reason() }} is not null
 
+    {#- decision events that passed their row checks but not the owners' rules (authority, version,
+        state machine): int_decision_event_checks, re-evaluated on every run. It is built before this
+        model; a build of the staging layer alone (no decision versions to judge against) leaves it out. #}
+    {%- set event_checks = ref('int_decision_event_checks') %}
+    {%- if execute and load_relation(event_checks) is not none %}
+
     union all
 
-    -- decision events that passed their row checks but not the owners' rules (authority, version,
-    -- state machine): int_decision_event_checks, re-evaluated on every run
     select
         'decision_events' as landing_table,
         checks.event_id as record_key,
@@ -83,10 +87,11 @@ source as (
             'reason': events.reason,
             'snoozed_until': cast(events.snoozed_until as varchar)
         }) as raw_record
-    from {{ ref('int_decision_event_checks') }} as checks
+    from {{ event_checks }} as checks
     inner join {{ ref('base_landing__decision_events') }} as events
         on checks.event_id = events.event_id and events.quarantine_reason is null
     where checks.rejection_reason is not null
+    {%- endif %}
 
 ),
 
