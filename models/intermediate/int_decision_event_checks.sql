@@ -155,6 +155,7 @@ known_actors as (
     select owner_id from category_owners
     union
     select escalation_owner_id from category_owners
+    where escalation_owner_id is not null
 
 ),
 
@@ -228,7 +229,7 @@ reversible_by_owner as (
         and executions.event_type = 'executed'
         and executions.actor_id = '{{ auto_actor }}'
         and reversals.occurred_at
-        <= executions.occurred_at + to_milliseconds(cast(auto_rules.reverse_window_hours * 3600000 as bigint))
+        <= executions.occurred_at + to_milliseconds((auto_rules.reverse_window_hours * 3600000)::bigint)
 
 ),
 
@@ -242,7 +243,7 @@ latest_versions as (
     inner join versions
         on
             events.decision_id = versions.decision_id
-            and versions.detected_at <= events.occurred_at
+            and events.occurred_at >= versions.detected_at
     group by events.event_id
 
 ),
@@ -253,7 +254,7 @@ described as (
         events.*,
         versions.decision_id is not null as is_known_version,
         versions.decision_type || ' worth ' || coalesce(format('{:,.2f}', versions.value_at_stake), 'unknown')
-        as decision_text,
+            as decision_text,
         case events.event_type
             when 'acknowledged' then 'acknowledge'
             when 'approved' then 'approve'
@@ -264,9 +265,9 @@ described as (
             when 'assigned' then 'assign'
             when 'escalated' then 'escalate'
         end as verb,
-        events.actor_id in (versions.owner_id, versions.escalation_owner_id) as is_named,
-        events.actor_id = versions.owner_id as is_owner,
-        events.actor_id in (select known_actors.actor_id from known_actors) as is_known_actor,
+        coalesce(events.actor_id in (versions.owner_id, versions.escalation_owner_id), false) as is_named,
+        coalesce(events.actor_id = versions.owner_id, false) as is_owner,
+        coalesce(events.actor_id in (select known_actors.actor_id from known_actors), false) as is_known_actor,
         coalesce(actor_role_lists.roles, 'no role') as roles,
         approvers.event_id is not null as is_approver,
         auto_allowed.event_id is not null as is_auto_allowed,
@@ -274,7 +275,7 @@ described as (
         versions.value_at_stake > four_eyes.four_eyes_above as needs_four_eyes,
         four_eyes.four_eyes_above,
         latest_versions.latest_version,
-        exists (
+        exists(
             select 1 from actor_roles
             where actor_roles.actor_id = events.actor_id and actor_roles.role = 'system'
         ) as is_system_actor
@@ -310,8 +311,9 @@ authorised as (
                     when event_type not in ('approved', 'executed')
                         then '{{ auto_actor }} may only approve or execute, not ' || verb
                     when not is_auto_allowed
-                        then '{{ auto_actor }} may not ' || verb || ' ' || decision_text
-                        || ': no auto_execution_policy rule allows it'
+                        then
+                            '{{ auto_actor }} may not ' || verb || ' ' || decision_text
+                            || ': no auto_execution_policy rule allows it'
                 end
             when event_type in ('assigned', 'escalated')
                 then case
@@ -320,15 +322,18 @@ authorised as (
                 end
             when not is_known_actor and not is_named
                 then 'unknown actor ''' || actor_id || ''''
-            when event_type in ('approved', 'rejected', 'reversed') and not is_approver
+            when
+                event_type in ('approved', 'rejected', 'reversed') and not is_approver
                 and not (event_type = 'reversed' and is_named and is_reversible_by_owner)
                 then 'actor ''' || actor_id || ''' (roles ' || roles || ') may not ' || verb || ' ' || decision_text
             when not is_approver and not is_named
-                then 'actor ''' || actor_id || ''' (roles ' || roles || ') is neither the owner, the escalation owner '
-                || 'nor an approver of ' || decision_text
+                then
+                    'actor ''' || actor_id || ''' (roles ' || roles || ') is neither the owner, the escalation owner '
+                    || 'nor an approver of ' || decision_text
             when event_type = 'approved' and is_owner and needs_four_eyes
-                then 'four-eyes: owner ''' || actor_id || ''' may not approve their own ' || decision_text
-                || ' (above ' || format('{:,.2f}', four_eyes_above) || ')'
+                then
+                    'four-eyes: owner ''' || actor_id || ''' may not approve their own ' || decision_text
+                    || ' (above ' || format('{:,.2f}', four_eyes_above) || ')'
         end as authority_reason,
         row_number() over (
             partition by decision_id, decision_version
@@ -345,9 +350,9 @@ walk as (
         decision_id,
         decision_version,
         0::bigint as event_seq,
-        cast(null as varchar) as event_id,
+        null::varchar as event_id,
         'proposed' as state,
-        cast(null as varchar) as rejection_reason
+        null::varchar as rejection_reason
     from authorised
     where is_known_version
     group by decision_id, decision_version

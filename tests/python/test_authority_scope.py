@@ -141,10 +141,12 @@ def test_landed_events_obey_scope_and_four_eyes(
             out = csv.writer(handle)
             out.writerow(
                 ["event_id", "decision_id", "decision_version", "event_type", "actor_id"]
-                + ["occurred_at"]
+                + ["occurred_at", "reason"]
             )
             for event_id, d, actor in forged:
-                out.writerow([event_id, d[0], d[1], "approved", actor, at])
+                out.writerow(
+                    [event_id, d[0], d[1], "approved", actor, at, "landed by another tool"]
+                )
 
         outcome = run_build()
         assert outcome.success, outcome.failures

@@ -186,18 +186,10 @@ def test_forged_events_are_quarantined_with_reasons_and_never_applied(
                 "(select count(*) from intermediate.int_decision_event_checks "
                 "where rejection_reason is null)"
             ).fetchone()
-            seen = [
-                r[0]
-                for r in con.execute(
-                    "select event_id from intermediate.int_decision_event_checks"
-                ).fetchall()
-            ]
-            evaluated_at = con.execute(
-                "select max(evaluated_at) from intermediate.int_decision_lifecycle"
-            ).fetchone()[0]
-            decisions = checks.read_mart(cfg.duckdb_path)
         finally:
             con.close()
+        seen, evaluated_at = checks.read_seen_events(cfg.duckdb_path)
+        decisions = checks.read_mart(cfg.duckdb_path)
 
         for event_id, (_, reason, _) in cases.items():
             assert reasons.get(event_id) == reason, event_id
@@ -225,7 +217,7 @@ def test_forged_events_are_quarantined_with_reasons_and_never_applied(
             store.events_after(0),
             seen,
             policy.transitions,
-            checks.parse_utc(evaluated_at),
+            evaluated_at,
         )
         assert mismatches == []
         # ... and the check would name a decision whose mart state the queue does not share
@@ -238,7 +230,7 @@ def test_forged_events_are_quarantined_with_reasons_and_never_applied(
             store.events_after(0),
             seen,
             policy.transitions,
-            checks.parse_utc(evaluated_at),
+            evaluated_at,
         )
         assert [m["decision_id"] for m in flagged] == [legit[0]]
     finally:
