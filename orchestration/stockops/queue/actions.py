@@ -9,7 +9,12 @@ Pure functions over plain data, so they can be tested without Dagster, DuckDB or
 - `decide()` checks one action (ack, approve, reject, snooze, execute, reverse) against the state
   machine and the authority rules and returns the event to append, or raises `ActionRefused`. A
   decision the system actor executed under an auto_execution_policy rule may also be reversed by
-  its owner (or escalation owner) within the rule's reverse_window_hours.
+  its owner (or escalation owner) within the rule's reverse_window_hours. A role counts only where
+  its actor_roles scope (category_id, location_id; blank = all) covers the decision, and above
+  approval_authority.four_eyes_above the owner may not approve their own decision.
+
+The dbt model int_decision_event_checks applies the same rules, from the same seeds, to events
+landed in decision_events/ (tests/python/test_forged_events.py checks that both agree).
 
 Actor and owner ids are data: they are compared and returned as they are, never built into SQL or
 templates.
