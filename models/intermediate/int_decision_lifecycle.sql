@@ -3,9 +3,10 @@
       proposed → assigned → acknowledged → approved | rejected | snoozed(until) → executed,
       escalated when an SLA is breached, reversed only after executed.
     The allowed transitions are the seed decision_transitions, which the `stockops queue` CLI also
-    checks owners' actions against. Events are applied in time order (then event_id) per decision
-    and version; an event the state machine does not allow from the current state (e.g. reversed before executed, approved after
-    rejected) is ignored and counted in invalid_events. A snooze whose `snoozed_until` has passed at
+    checks owners' actions against. Only the events int_decision_event_checks accepts are applied (an
+    unauthorised actor, a stale version or a transition the state machine does not allow from the
+    current state, e.g. reversed before executed, is quarantined there and counted in invalid_events),
+    in time order (then event_id) per decision and version. A snooze whose `snoozed_until` has passed at
     evaluation time returns the decision to the state it had before. 'commented' never changes state.
     Evaluation time (`evaluated_at`) is the dbt run's start.
 -#}
@@ -32,8 +33,23 @@ events as (
         row_number() over (
             partition by decision_id, decision_version order by occurred_at, event_id
         ) as event_seq
-    from {{ ref('stg_landing__decision_events') }}
-    where event_type not in ('commented', 'proposed', 'superseded', 'withdrawn')
+    from {{ ref('int_decision_event_checks') }}
+    where
+        event_type not in ('commented', 'proposed', 'superseded', 'withdrawn')
+        and rejection_reason is null
+
+),
+
+refused as (
+
+    -- events int_decision_event_checks quarantined: never applied, counted as invalid
+    select
+        decision_id,
+        decision_version,
+        count(*) as refused_events
+    from {{ ref('int_decision_event_checks') }}
+    where rejection_reason is not null
+    group by decision_id, decision_version
 
 ),
 
@@ -144,7 +160,7 @@ final as (
         end as lifecycle_status,
         final_state.state_at as lifecycle_status_at,
         final_state.snoozed_until,
-        final_state.invalid_events,
+        (final_state.invalid_events + coalesce(refused.refused_events, 0))::integer as invalid_events,
         milestones.queued_at,
         milestones.acknowledged_at,
         milestones.resolved_at,
@@ -157,6 +173,10 @@ final as (
         on
             final_state.decision_id = milestones.decision_id
             and final_state.decision_version = milestones.decision_version
+    left join refused
+        on
+            final_state.decision_id = refused.decision_id
+            and final_state.decision_version = refused.decision_version
 
 )
 

@@ -29,7 +29,8 @@ lifecycle as (
 
 events as (
 
-    select * from {{ ref('stg_landing__decision_events') }}
+    select * from {{ ref('int_decision_event_checks') }}
+    where rejection_reason is null
 
 ),
 

@@ -44,6 +44,12 @@ current_candidates as (
 
 ),
 
+products as (
+
+    select * from {{ ref('stg_landing__products') }}
+
+),
+
 auto_rules as (
 
     select * from {{ ref('auto_execution_policy') }}
@@ -185,6 +191,7 @@ joined as (
             end as due_by
         ),
         auto_matches.rule_id as auto_execution_rule_id,
+        products.category_id,
         first_seen.detected_at as first_detected_at,
         first_seen.first_queued_at,
         approvers.approver_role,
@@ -210,6 +217,7 @@ joined as (
     left join approvers on latest.decision_id = approvers.decision_id
     left join decision_slas on latest.decision_id = decision_slas.decision_id
     left join auto_matches on latest.decision_id = auto_matches.decision_id
+    left join products on latest.sku_id = products.sku_id
     left join lifecycle
         on latest.decision_id = lifecycle.decision_id and latest.decision_version = lifecycle.decision_version
 
@@ -287,14 +295,16 @@ final as (
         coalesce(line_count, 1)::integer as line_count,
         round(date_diff('second', signal_at, first_detected_at) / 3600.0, 2) as signal_age_hours,
         data_due_by,
-        auto_execution_rule_id
+        auto_execution_rule_id,
+        category_id
     from clocks
 
 )
 
 select
     * exclude (
-        priority_score, priority_rank, decision_kind, line_count, signal_age_hours, data_due_by, auto_execution_rule_id
+        priority_score, priority_rank, decision_kind, line_count, signal_age_hours, data_due_by, auto_execution_rule_id,
+        category_id
     ),
     case when is_overdue then escalation_owner_id end as escalate_to,
     priority_score,
@@ -303,5 +313,6 @@ select
     line_count,
     signal_age_hours,
     data_due_by,
-    auto_execution_rule_id
+    auto_execution_rule_id,
+    category_id
 from final

@@ -6,7 +6,8 @@ On `owner_queue`:
 |---------------------------|----------|---------------------------------------------------------------|
 | `owner_resolved`          | ERROR    | every fct_decisions row has a real owner (not the fallback)   |
 | `overdue_escalated`       | ERROR    | no open overdue decision lacks an escalation                  |
-| `queue_reconciles`        | ERROR    | open decisions of the mart and open queue rows match          |
+| `queue_reconciles`        | ERROR    | open decisions of the mart and open queue rows match, and so  |
+|                           |          | do their states (the queue's events the mart has seen)        |
 | `signal_to_queue_latency` | WARN     | median hours from signal to queue <= the configured bound     |
 
 On `marts/fct_time_to_action_targets`, one per metric of the `time_to_action_targets` seed
@@ -161,6 +162,49 @@ def queue_mismatches(decisions: Iterable[Row], items: Iterable[Row]) -> list[dic
     return problems
 
 
+def state_mismatches(
+    decisions: Iterable[Row],
+    items: Iterable[Row],
+    events: Iterable[Row],
+    seen: Iterable[str],
+    transitions: Mapping[tuple[str, str], str],
+    at: datetime,
+) -> list[dict[str, Any]]:
+    """Open queue rows at the mart's version whose state, replayed from the queue's events that the
+    mart has seen (`seen`: the event ids of int_decision_event_checks) as of `at` (the build's
+    evaluation time), is not the mart's status. Queue events land for the next build, so later ones
+    do not count; a landed event the mart quarantined does, since the queue wrote it."""
+    from stockops.queue import actions
+
+    mart = {str(d["decision_id"]): d for d in decisions}
+    seen = set(seen)
+    by_version: dict[tuple[str, int], list[Row]] = {}
+    for e in events:
+        if e.get("event_id") in seen:
+            by_version.setdefault(_key(e), []).append(e)
+    problems = []
+    for item in sorted(items, key=_key):
+        d = mart.get(str(item["decision_id"]))
+        if item.get("queue_status") != "open" or d is None or not _is_open(d):
+            continue
+        if int(d["decision_version"]) != int(item["decision_version"]):
+            continue
+        state = actions.current_state(by_version.get(_key(item), []), transitions, at)
+        if state != d.get("status"):
+            problems.append(
+                {
+                    "problem": f"queue state {state}, mart status {d.get('status')}",
+                    "decision_id": d["decision_id"],
+                    "decision_version": d["decision_version"],
+                    "mart_version": d["decision_version"],
+                    "mart_status": d.get("status"),
+                    "owner_id": item.get("owner_id"),
+                    "queue_status": item.get("queue_status"),
+                }
+            )
+    return problems
+
+
 def _signal_at(item: Row) -> Any:
     if item.get("signal_at"):
         return item["signal_at"]
@@ -271,6 +315,27 @@ def read_queue(queue_path: Path) -> tuple[list[dict[str, Any]], list[dict[str, A
     return store.items(include_closed=True, payload=False), store.events_after(0, "escalated")
 
 
+def read_seen_events(duckdb_path: Path) -> tuple[list[str], datetime | None]:
+    """The decision event ids the last build judged (int_decision_event_checks, accepted or
+    quarantined) and its evaluation time (int_decision_lifecycle.evaluated_at)."""
+    import duckdb
+
+    con = duckdb.connect(str(duckdb_path), read_only=True)
+    try:
+        seen = [
+            r[0]
+            for r in con.execute(
+                "select event_id from intermediate.int_decision_event_checks"
+            ).fetchall()
+        ]
+        row = con.execute(
+            "select max(evaluated_at) from intermediate.int_decision_lifecycle"
+        ).fetchone()
+    finally:
+        con.close()
+    return seen, parse_utc(row[0]) if row else None
+
+
 def last_export_started_at(instance: dg.DagsterInstance) -> datetime | None:
     """Start of the run that last materialised owner_queue (None when not known)."""
     event = instance.get_latest_materialization_event(OWNER_QUEUE)
@@ -355,6 +420,7 @@ def evaluate(
     max_median_hours: float,
     since: datetime | None,
     selected: set[str] | None = None,
+    states: Mapping[str, Any] | None = None,
 ) -> Iterator[dg.AssetCheckResult]:
     """The results of the selected checks (all when `selected` is None)."""
 
@@ -380,7 +446,10 @@ def evaluate(
             ("decision_id", "owner_id", "escalate_to"),
         )
     if wanted("queue_reconciles"):
-        rows = queue_mismatches(decisions, items)
+        # states: {events: every queue event, seen: event ids, transitions, at} (see state_mismatches)
+        rows = queue_mismatches(decisions, items) + (
+            state_mismatches(decisions, items, **states) if states else []
+        )
         yield _offending(
             "queue_reconciles",
             rows,
@@ -436,6 +505,18 @@ def owner_queue_checks(context: dg.AssetCheckExecutionContext) -> Iterator[dg.As
     cfg = settings.load()
     decisions = read_mart(cfg.duckdb_path)
     items, events = read_queue(cfg.queue_path)
+    states = None
+    if dg.AssetCheckKey(OWNER_QUEUE, "queue_reconciles") in context.selected_asset_check_keys:
+        from stockops.queue import actions
+        from stockops.queue.backends import open_store
+
+        seen, at = read_seen_events(cfg.duckdb_path)
+        states = {
+            "events": open_store(cfg.queue_path).events_after(0),
+            "seen": seen,
+            "transitions": actions.load_policy(cfg.project_dir / "seeds").transitions,
+            "at": at or datetime.now(UTC),
+        }
     yield from evaluate(
         decisions,
         items,
@@ -444,6 +525,7 @@ def owner_queue_checks(context: dg.AssetCheckExecutionContext) -> Iterator[dg.As
         max_median_hours=settings.max_median_latency_hours(),
         since=last_export_started_at(context.instance),
         selected={key.name for key in context.selected_asset_check_keys},
+        states=states,
     )
 
 

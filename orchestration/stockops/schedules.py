@@ -26,6 +26,8 @@ SWEEP_JOB_NAME = "stockops_escalation_sweep"
 SWEEP_DBT_MODELS = (
     "base_landing__decision_events",  # a view: rebuilt so it reads the current landing directory
     "stg_landing__decision_events",
+    "int_decision_event_checks",  # the owners' rules: a landed event the CLI would refuse is not applied
+    "stg_landing__quarantine",  # ... but quarantined, so landed = accepted + quarantined holds
     "int_decision_lifecycle",
     "fct_decisions",
     "fct_time_to_action",

@@ -160,6 +160,8 @@ def test_schedules_sensor_and_jobs_are_registered() -> None:
     assert sweep_keys == {
         model_key("base_landing__decision_events"),
         model_key("stg_landing__decision_events"),
+        model_key("int_decision_event_checks"),
+        model_key("stg_landing__quarantine"),
         model_key("int_decision_lifecycle"),
         model_key("fct_decisions"),
         model_key("fct_time_to_action"),

@@ -63,6 +63,36 @@ source as (
         transactions.quarantine_reason is null
         and {{ transaction_recheck_reason() }} is not null
 
+    {#- decision events that passed their row checks but not the owners' rules (authority, version,
+        state machine): int_decision_event_checks, re-evaluated on every run. It is built before this
+        model; a build of the staging layer alone (no decision versions to judge against) leaves it out. #}
+    {%- set event_checks = ref('int_decision_event_checks') %}
+    {%- if execute and load_relation(event_checks) is not none %}
+
+    union all
+
+    select
+        'decision_events' as landing_table,
+        checks.event_id as record_key,
+        checks.rejection_reason as quarantine_reason,
+        events._source_file,
+        events._source_row,
+        to_json({
+            'event_id': events.event_id,
+            'decision_id': events.decision_id,
+            'decision_version': cast(events.decision_version as varchar),
+            'event_type': events.event_type,
+            'actor_id': events.actor_id,
+            'occurred_at': cast(events.occurred_at as varchar),
+            'reason': events.reason,
+            'snoozed_until': cast(events.snoozed_until as varchar)
+        }) as raw_record
+    from {{ event_checks }} as checks
+    inner join {{ ref('base_landing__decision_events') }} as events
+        on checks.event_id = events.event_id and events.quarantine_reason is null
+    where checks.rejection_reason is not null
+    {%- endif %}
+
 ),
 
 renamed as (

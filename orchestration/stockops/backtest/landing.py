@@ -254,7 +254,12 @@ def write_seeds(project_seeds: Path, out_dir: Path, worlds: dict[str, dict]) -> 
                 strategy["service_level"] = f"{spec['service_level']:.4f}"
             strategies.append({**strategy, "category_id": ns(world_id, category)})
         roles += [
-            {**r, "actor_id": ns(world_id, r["actor_id"])}
+            {
+                **r,
+                "actor_id": ns(world_id, r["actor_id"]),
+                # a role scoped to a category covers the world's copy of it
+                **({"category_id": ns(world_id, r["category_id"])} if r.get("category_id") else {}),
+            }
             for r in _read(project_seeds / "actor_roles.csv")
         ]
     _write(out_dir / "category_owners.csv", owners)

@@ -9,7 +9,12 @@ Pure functions over plain data, so they can be tested without Dagster, DuckDB or
 - `decide()` checks one action (ack, approve, reject, snooze, execute, reverse) against the state
   machine and the authority rules and returns the event to append, or raises `ActionRefused`. A
   decision the system actor executed under an auto_execution_policy rule may also be reversed by
-  its owner (or escalation owner) within the rule's reverse_window_hours.
+  its owner (or escalation owner) within the rule's reverse_window_hours. A role counts only where
+  its actor_roles scope (category_id, location_id; blank = all) covers the decision, and above
+  approval_authority.four_eyes_above the owner may not approve their own decision.
+
+The dbt model int_decision_event_checks applies the same rules, from the same seeds, to events
+landed in decision_events/ (tests/python/test_forged_events.py checks that both agree).
 
 Actor and owner ids are data: they are compared and returned as they are, never built into SQL or
 templates.
@@ -62,6 +67,26 @@ class AuthorityRule:
     decision_type: str
     max_value_at_stake: float | None  # None = no upper bound
     approver_role: str
+    four_eyes_above: float | None = None  # above it the owner may not approve their own decision
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    """A row of actor_roles: a role, optionally only for one category and/or location."""
+
+    role: str
+    category_id: str | None = None  # None = every category
+    location_id: str | None = None  # None = every location
+
+    def covers(self, category_id: Any, location_id: Any) -> bool:
+        return (self.category_id is None or self.category_id == category_id) and (
+            self.location_id is None or self.location_id == location_id
+        )
+
+    def __str__(self) -> str:
+        scope = [f"category {self.category_id}"] if self.category_id else []
+        scope += [f"location {self.location_id}"] if self.location_id else []
+        return self.role + (f" (for {' and '.join(scope)})" if scope else "")
 
 
 @dataclass(frozen=True)
@@ -91,9 +116,22 @@ class Policy:
     actor_roles: Mapping[str, frozenset[str]]
     category_owners: tuple[Mapping[str, str], ...] = field(default=())
     auto_rules: Mapping[str, AutoRule] = field(default_factory=dict)
+    # actor -> its actor_roles rows with their scopes (an actor without one: all of actor_roles)
+    grants: Mapping[str, tuple[RoleGrant, ...]] = field(default_factory=dict)
 
     def roles_of(self, actor: str) -> frozenset[str]:
         return self.actor_roles.get(actor, frozenset())
+
+    def grants_of(self, actor: str) -> tuple[RoleGrant, ...]:
+        if actor in self.grants:
+            return self.grants[actor]
+        return tuple(RoleGrant(role) for role in sorted(self.roles_of(actor)))
+
+    def roles_covering(self, actor: str, category_id: Any, location_id: Any) -> frozenset[str]:
+        """The actor's roles whose scope (actor_roles.category_id / location_id) covers a decision."""
+        return frozenset(
+            g.role for g in self.grants_of(actor) if g.covers(category_id, location_id)
+        )
 
     def is_known_actor(self, actor: str) -> bool:
         """In actor_roles, or named as an owner or escalation owner in category_owners."""
@@ -110,9 +148,7 @@ class Policy:
         therefore approve smaller values too. A value above every band goes to the role of the
         highest band, as fct_decisions does.
         """
-        rules = [r for r in self.approval_authority if r.decision_type == decision_type] or [
-            r for r in self.approval_authority if r.decision_type == "default"
-        ]
+        rules = self.rules_of(decision_type)
         if not rules:
             return frozenset()
         value = float(value_at_stake or 0.0)
@@ -125,6 +161,20 @@ class Policy:
             top = max(rules, key=lambda r: r.max_value_at_stake or 0.0)
             allowed = {top.approver_role}
         return frozenset(allowed)
+
+    def rules_of(self, decision_type: str) -> list[AuthorityRule]:
+        """The approval_authority rows of the type, or the 'default' rows for a type without any."""
+        return [r for r in self.approval_authority if r.decision_type == decision_type] or [
+            r for r in self.approval_authority if r.decision_type == "default"
+        ]
+
+    def four_eyes_above(self, decision_type: str) -> float | None:
+        """Above this value the owner may not approve their own decision: the lowest four_eyes_above
+        of the type's approval_authority rows (None: no four-eyes rule for the type)."""
+        limits = [
+            r.four_eyes_above for r in self.rules_of(decision_type) if r.four_eyes_above is not None
+        ]
+        return min(limits, default=None)
 
     def allowed_from(self, event_type: str) -> list[str]:
         """The states from which decision_transitions allows this event, in seed order."""
@@ -156,13 +206,18 @@ def load_policy(seeds_dir: Path | None = None) -> Policy:
             decision_type=r["decision_type"],
             max_value_at_stake=float(r["max_value_at_stake"]) if r["max_value_at_stake"] else None,
             approver_role=r["approver_role"],
+            four_eyes_above=float(r["four_eyes_above"]) if r.get("four_eyes_above") else None,
         )
         for r in _read_csv(seeds_dir / "approval_authority.csv")
     )
     roles: dict[str, set[str]] = {}
+    grants: dict[str, list[RoleGrant]] = {}
     for r in _read_csv(seeds_dir / "actor_roles.csv"):
         if r["actor_id"] and r["role"]:
             roles.setdefault(r["actor_id"], set()).add(r["role"])
+            grants.setdefault(r["actor_id"], []).append(
+                RoleGrant(r["role"], r.get("category_id") or None, r.get("location_id") or None)
+            )
     auto_path = seeds_dir / "auto_execution_policy.csv"
     auto_rules = {
         r["rule_id"]: AutoRule(
@@ -181,6 +236,7 @@ def load_policy(seeds_dir: Path | None = None) -> Policy:
         actor_roles={actor: frozenset(rs) for actor, rs in roles.items()},
         category_owners=tuple(_read_csv(seeds_dir / "category_owners.csv")),
         auto_rules=auto_rules,
+        grants={actor: tuple(gs) for actor, gs in grants.items()},
     )
 
 
@@ -325,6 +381,13 @@ def decision_fields(item: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def _scope_text(fields: Mapping[str, Any]) -> str:
+    """' in category C at location L': the decision's place, which a scoped role must cover."""
+    parts = [f"category {fields['category_id']}"] if fields.get("category_id") else []
+    parts += [f"location {fields['location_id']}"] if fields.get("location_id") else []
+    return (" in " + " at ".join(parts)) if parts else ""
+
+
 def _or(values: Sequence[str]) -> str:
     values = sorted(values)
     if len(values) <= 1:
@@ -398,9 +461,10 @@ def decide(
     approvers = policy.approver_roles(decision_type, value)
     if not approvers and fields.get("approver_role"):
         approvers = frozenset({str(fields["approver_role"])})
-    roles = policy.roles_of(actor)
+    roles = policy.roles_covering(actor, fields.get("category_id"), fields.get("location_id"))
     is_approver = bool(roles & approvers)
     value_text = f"{float(value):,.2f}" if value is not None else "unknown"
+    held = [str(g) for g in policy.grants_of(actor)]
     window = reverse_window_closes_at(events, policy) if action == "reverse" else None
     if action in APPROVER_ACTIONS and not is_approver:
         if window is not None and actor in named and _aware(now) <= window[1]:
@@ -413,13 +477,27 @@ def decide(
             )
         else:
             raise refuse(
-                f"{decision_type} worth {value_text} needs role {_or(list(approvers))}; "
-                f"{who} holds {_or(list(roles))}"
+                f"{decision_type} worth {value_text} needs role {_or(list(approvers))}"
+                + _scope_text(fields)
+                + f"; {who} holds {_or(held)}"
             )
     elif actor not in named and not is_approver:
         raise refuse(
             f"only the owner {display(owner)}, the escalation owner {display(escalation_owner)} "
             f"or an approver ({_or(list(approvers))}) may {action} it"
+        )
+
+    four_eyes = policy.four_eyes_above(decision_type)
+    if (
+        action == "approve"
+        and actor == owner
+        and four_eyes is not None
+        and value is not None
+        and float(value) > four_eyes
+    ):
+        raise refuse(
+            f"four-eyes: owner {who} may not approve their own {decision_type} worth {value_text} "
+            f"(above {four_eyes:,.2f}); another approver must"
         )
 
     snoozed_until = None
