@@ -48,6 +48,14 @@ def test_quick_backtest_writes_the_report(tmp_path):
     assert rows["stockops_ignored"]["orders_placed"]["mean"] == 0
     assert rows["stockops_ignored"]["acted_within_sla_share"]["mean"] == 0
     assert rows["stockops_ignored"]["fill_rate"]["mean"] < rows["minmax"]["fill_rate"]["mean"]
+    # acting on stockops' decisions replenishes: it serves far more than nobody acting (when the
+    # simulated data was quarantined, stockops saw no demand and served as little as the floor)
+    floor = rows["stockops_ignored"]["fill_rate"]["mean"]
+    assert rows["stockops_all"]["fill_rate"]["mean"] > floor + 0.5
+    assert (
+        rows["stockops_all"]["orders_placed"]["mean"]
+        > 0.5 * rows["minmax"]["orders_placed"]["mean"]
+    )
     # owners acted through the queue: stockops placed orders only through executed decisions
     assert rows["stockops_all"]["orders_placed"]["mean"] > 0
     assert rows["stockops_all"]["acted_within_sla_share"]["mean"] > 0.9
