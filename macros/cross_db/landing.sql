@@ -11,8 +11,13 @@
     {{ return(adapter.dispatch('landing_relation')(table_name, columns, optional_columns, exclude_files)) }}
 {% endmacro %}
 
+{#- read_landing on DuckDB also gives each row its file's landing time and a CSV read error
+    (_landed_at, _read_error); the other engines do not have them yet (docs/engines.md), so the
+    cross-engine relation keeps to the columns all three give. -#}
 {% macro duckdb__landing_relation(table_name, columns, optional_columns, exclude_files) %}
-    {{ return(read_landing(table_name, columns, optional_columns, exclude_files)) }}
+    {%- set shared = (columns + optional_columns + ['_source_file', '_source_row']) | join(', ') -%}
+    {{ return('(select ' ~ shared ~ ' from '
+        ~ read_landing(table_name, columns, optional_columns, exclude_files) ~ ' as read_landing)') }}
 {% endmacro %}
 
 
