@@ -181,6 +181,40 @@ def test_world_actions_translate_each_decision_type():
         assert world_actions({**base, "decision_type": kind}) == []
 
 
+def test_a_proposal_or_a_batch_is_carried_out_line_by_line():
+    """Each line acts as the decision of its signal type, with its signal's own inputs; the
+    decision's own (summary) inputs are not read."""
+    proposal = {
+        "decision_type": "purchase_proposal",
+        "decision_kind": "proposal",
+        "inputs": {"line_count": 2},
+        "lines": [
+            {"signal_type": "replenish", "sku_id": "W001~SKU-001", "location_id": "W001~S1",
+             "supplier_id": "W001~SUP-2", "qty": 4},
+            {"signal_type": "replenish", "sku_id": "W001~SKU-009", "location_id": "W001~S1",
+             "supplier_id": "W001~SUP-2", "qty": 6},
+        ],
+    }  # fmt: skip
+    assert world_actions(proposal) == [
+        WorldAction("order", "SKU-001", "S1", 4.0, supplier_id="SUP-2"),
+        WorldAction("order", "SKU-009", "S1", 6.0, supplier_id="SUP-2"),
+    ]
+    batch = {
+        "decision_type": "transfer",
+        "decision_kind": "batch",
+        "lines": [
+            {"signal_type": "transfer", "sku_id": "W001~SKU-003", "location_id": "W001~S2",
+             "subject_key": "W001~SKU-003|W001~S4|W001~S2", "qty": 3, "inputs": None},
+            {"signal_type": "markdown", "sku_id": "W001~SKU-005", "location_id": "W001~S3",
+             "qty": 7, "inputs": {"markdown_pct": 0.3}},
+        ],
+    }  # fmt: skip
+    assert world_actions(batch) == [
+        WorldAction("transfer", "SKU-003", "S2", 3.0, from_location_id="S4"),
+        WorldAction("markdown", "SKU-005", "S3", 7.0, pct=0.3),
+    ]
+
+
 def test_policies_share_random_streams():
     """Two forks of one history that act alike stay alike; a fork that orders differs only by it."""
     group = build_group("stationary", 5, 10, seeds_dir=SEEDS, warmup_days=7)
