@@ -34,23 +34,40 @@ def read_decisions(
     parsed from JSON; with `with_lines`, each open decision also carries its fct_decision_lines
     rows as `lines` (what the queue shows and a webhook receiver orders from)."""
     rows = read_mart(duckdb_path, "fct_decisions", columns, order_by="decision_id")
-    if with_lines:
-        lines: dict[str, list[dict[str, Any]]] = {}
-        for line in read_mart(
+    lines = (
+        read_mart(
             duckdb_path,
             "fct_decision_lines",
             ["decision_id", *LINE_COLUMNS],
             order_by="decision_id, line_no",
             where="is_open",
-        ):
-            lines.setdefault(line.pop("decision_id"), []).append(line)
-        for row in rows:
-            if row["decision_id"] in lines:
-                row["lines"] = lines[row["decision_id"]]
+        )
+        if with_lines
+        else []
+    )
+    return attach_lines(rows, lines)
+
+
+def attach_lines(
+    rows: list[dict[str, Any]], lines: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Decision rows with `inputs` parsed from JSON, each carrying its `lines` (rows with a
+    `decision_id`, in line order; a line's own `inputs`, when it has any, parsed too)."""
+    by_decision: dict[str, list[dict[str, Any]]] = {}
+    for line in lines:
+        line = _parsed(line)
+        by_decision.setdefault(line.pop("decision_id"), []).append(line)
     for row in rows:
-        if isinstance(row.get("inputs"), str):
-            row["inputs"] = jsonio.loads(row["inputs"])
+        row.update(_parsed(row))
+        if row["decision_id"] in by_decision:
+            row["lines"] = by_decision[row["decision_id"]]
     return rows
+
+
+def _parsed(row: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(row.get("inputs"), str):
+        row["inputs"] = jsonio.loads(row["inputs"])
+    return row
 
 
 def read_mart(

@@ -40,9 +40,10 @@ from typing import Any
 
 import duckdb
 
-from stockops import compiled_sql, jsonio
+from stockops import compiled_sql
 from stockops.backtest.landing import LandingWriter
 from stockops.settings import EVENTS_TABLE, LANDING_TABLES
+from stockops.warehouse import attach_lines
 
 PLAN_VERSION = 2
 # the last model the day's SQL builds: the decisions with their lines (purchase proposals, batches)
@@ -346,25 +347,17 @@ class DecisionRun:
         stockops.warehouse.read_decisions with_lines); each line also carries its signal's own
         `inputs` (int_decision_signals), which a batch's or a proposal's inputs summarise away
         but the world needs to carry a line out (a transfer's source, a markdown's percentage)."""
-        rows = self.rows("select * from marts.fct_decisions order by decision_id")
-        lines: dict[str, list[dict[str, Any]]] = {}
-        for line in self.rows(
-            "select lines.decision_id, lines.line_no, lines.signal_type, lines.subject_key, "
-            "lines.sku_id, lines.location_id, lines.supplier_id, lines.qty, lines.value, "
-            "signals.inputs from marts.fct_decision_lines as lines "
-            "left join intermediate.int_decision_signals as signals "
-            "on signals.signal_id = lines.signal_id "
-            "where lines.is_open order by lines.decision_id, lines.line_no"
-        ):
-            if isinstance(line.get("inputs"), str):
-                line["inputs"] = jsonio.loads(line["inputs"])
-            lines.setdefault(line.pop("decision_id"), []).append(line)
-        for row in rows:
-            if isinstance(row.get("inputs"), str):
-                row["inputs"] = jsonio.loads(row["inputs"])
-            if row["decision_id"] in lines:
-                row["lines"] = lines[row["decision_id"]]
-        return rows
+        return attach_lines(
+            self.rows("select * from marts.fct_decisions order by decision_id"),
+            self.rows(
+                "select lines.decision_id, lines.line_no, lines.signal_type, lines.subject_key, "
+                "lines.sku_id, lines.location_id, lines.supplier_id, lines.qty, lines.value, "
+                "signals.inputs from marts.fct_decision_lines as lines "
+                "left join intermediate.int_decision_signals as signals "
+                "on signals.signal_id = lines.signal_id "
+                "where lines.is_open order by lines.decision_id, lines.line_no"
+            ),
+        )
 
 
 def _quote(text: str) -> str:
