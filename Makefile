@@ -51,8 +51,10 @@ lint: setup
 	$(VENV)/bin/sqlfluff lint models macros tests --processes 2
 	cd integration_tests && ../$(VENV)/bin/sqlfluff lint models --processes 2
 
+# pytest-xdist: PYTEST_WORKERS processes (tests that share the tiny build stay on one of them)
+PYTEST_WORKERS ?= 2
 test: setup lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 # needs a Java 17+ runtime for Spark and the PostgreSQL server binaries (.ci/run installs both)
 test-engines: setup

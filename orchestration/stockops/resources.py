@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Sequence
@@ -16,9 +17,20 @@ from stockops import settings
 @cache
 def dbt_project() -> DbtProject:
     cfg = settings.load()
-    project = DbtProject(project_dir=cfg.project_dir, profiles_dir=cfg.project_dir)
+    project = DbtProject(
+        project_dir=cfg.project_dir, profiles_dir=cfg.project_dir, target_path=dev_target_path()
+    )
     project.prepare_if_dev()  # `dagster dev` re-parses; everything else uses the manifest from `make setup`
     return project
+
+
+def dev_target_path() -> str:
+    """Where the manifest lives: the project's target/ (written by `make setup`), except that a
+    `dagster dev` (which re-parses the project at every code load) honours dbt's own DBT_TARGET_PATH,
+    so it can parse into a folder of its own while other processes read target/manifest.json."""
+    if os.environ.get("DAGSTER_IS_DEV_CLI") and os.environ.get("DBT_TARGET_PATH"):
+        return os.environ["DBT_TARGET_PATH"]
+    return "target"
 
 
 def dbt_executable() -> str:

@@ -16,6 +16,15 @@ from stockops import settings
 from support import use_dirs
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test` runs two workers, `--dist loadgroup`), every test that reads
+    the shared tiny build runs on one worker, so the build is made once, not once per worker; the
+    other tests, each in warehouses of their own, spread over the workers."""
+    for item in items:
+        if "tiny_build" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("tiny_build"))
+
+
 @pytest.fixture(scope="session")
 def tiny_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from stockops import generate
