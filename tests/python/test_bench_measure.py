@@ -3,7 +3,6 @@ measured on real processes."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -12,7 +11,8 @@ from types import ModuleType
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from support import bench_module
+
 MB = 2**20
 
 # A parent holding 150 MB starts a child holding 100 MB and waits until the child holds it; both
@@ -32,14 +32,7 @@ child.wait()
 
 @pytest.fixture(scope="module")
 def measure() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "bench_measure", REPO / "benchmarks" / "measure.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclass looks its module up there
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("measure")
 
 
 def test_peak_rss_sums_the_process_tree(measure: ModuleType, tmp_path: Path) -> None:
