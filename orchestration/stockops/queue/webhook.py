@@ -291,6 +291,12 @@ _PERMANENT_ERRORS = (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.
 class WebhookSender:
     """Delivers messages to one endpoint with retries; see the module docstring for the policy.
 
+    The loop is written out rather than handed to a retry library (tenacity): every attempt,
+    the last and the unretried ones too, is reported to `on_attempt` with the wait chosen after
+    it (the ledger records it before the sleep), the wait comes from the response (Retry-After)
+    or the backoff, and an exhausted budget turns the last "retry" into a dead letter. With a
+    library these four steps would sit in four callbacks around the same classification.
+
     `sleep` and `rng` are injectable so tests run without waiting; a client passed in is left
     open by `close()`, a client created here is closed by it.
     """
