@@ -58,7 +58,6 @@ def _dbt_target_problem() -> str | None:
     import yaml
 
     target = settings.current().dbt_target
-
     profiles = settings.load().project_dir / "profiles.yml"
     try:
         outputs = yaml.safe_load(profiles.read_text())["stockops"]["outputs"]
