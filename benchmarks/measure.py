@@ -3,7 +3,7 @@
 Peak RSS is reported two ways:
 
 * ``peak_rss_tree_mb``: the largest *sum* of the resident set sizes of the process and all of its
-  descendants, sampled from /proc every ``SAMPLE_SECONDS`` (a sampler can miss a short spike);
+  descendants, sampled with psutil every ``SAMPLE_SECONDS`` (a sampler can miss a short spike);
 * ``peak_rss_max_process_mb``: the largest RSS of any *single* process of the tree, exact, from the
   kernel's accounting (``os.wait4`` rusage ``ru_maxrss`` of the child, which includes every
   descendant it waited for).
@@ -22,9 +22,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 SAMPLE_SECONDS = 0.2
 HEARTBEAT_SECONDS = 15.0
-PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def say(message: str) -> None:
@@ -33,40 +34,24 @@ def say(message: str) -> None:
 
 
 def loadavg() -> list[float]:
-    try:
-        return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
-    except OSError:
-        return list(os.getloadavg())
-
-
-def _children_map() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry.name}/stat").read_text()
-        except OSError:
-            continue
-        # the command name (field 2) may contain spaces and parentheses: split after the last ')'
-        ppid = int(stat[stat.rfind(")") + 2 :].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    return children
+    return [round(x, 2) for x in psutil.getloadavg()]
 
 
 def tree_rss_bytes(root: int) -> tuple[int, int]:
-    """(sum of RSS over root and its descendants, number of processes)."""
-    children = _children_map()
-    stack, total, count = [root], 0, 0
-    while stack:
-        pid = stack.pop()
+    """(sum of RSS over root and its descendants, number of processes), skipping any that exit
+    while they are read."""
+    try:
+        parent = psutil.Process(root)
+        tree = [parent, *parent.children(recursive=True)]
+    except psutil.Error:
+        return 0, 0
+    total, count = 0, 0
+    for process in tree:
         try:
-            rss_pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
-        except (OSError, IndexError, ValueError):
+            total += process.memory_info().rss
+        except psutil.Error:
             continue
-        total += rss_pages * PAGE
         count += 1
-        stack.extend(children.get(pid, []))
     return total, count
 
 

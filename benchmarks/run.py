@@ -43,6 +43,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
@@ -108,19 +110,12 @@ def machine_info() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    mem_kb = 0
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem_kb = int(line.split()[1])
-    except OSError:
-        pass
     return {
         "hostname": platform.node(),
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),
         "cpu_model": model,
-        "memory_gb": round(mem_kb / 2**20, 1),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
     }
 
 

@@ -522,7 +522,7 @@ def owner_queue_checks(context: dg.AssetCheckExecutionContext) -> Iterator[dg.As
         items,
         events,
         fallback_owner=fallback_owner_id(cfg.project_dir),
-        max_median_hours=settings.max_median_latency_hours(),
+        max_median_hours=settings.current().max_median_latency_hours,
         since=last_export_started_at(context.instance),
         selected={key.name for key in context.selected_asset_check_keys},
         states=states,

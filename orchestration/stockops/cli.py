@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 import time
 import typing
@@ -431,7 +430,7 @@ def cmd_queue_action(args: argparse.Namespace) -> int:
     from stockops.queue.backends import open_store
 
     action = args.queue_command
-    actor = args.actor
+    actor = args.actor or settings.current().actor
     if not actor:
         print(f"stockops: {action} needs --actor (or STOCKOPS_ACTOR)", file=sys.stderr)
         return 2
@@ -694,7 +693,7 @@ def build_parser() -> argparse.ArgumentParser:
         act.add_argument("decision_id")
         act.add_argument(
             "--actor",
-            default=os.environ.get("STOCKOPS_ACTOR") or None,
+            default=None,
             help="who acts (default $STOCKOPS_ACTOR)",
         )
         act.add_argument(

@@ -125,7 +125,7 @@ def wait_for_warehouse(log) -> None:
     from stockops.warehouse import wait_until_unlocked
 
     cfg = settings.load()
-    wait_until_unlocked(cfg.duckdb_path, settings.warehouse_lock_wait_seconds(), log)
+    wait_until_unlocked(cfg.duckdb_path, settings.current().warehouse_lock_wait_seconds, log)
 
 
 def land_owner_events() -> int:

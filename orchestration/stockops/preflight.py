@@ -3,8 +3,9 @@
 `stockops run` calls `problems(cfg)` first; each problem is one line naming the setting or the
 file and what is wrong with it, so a typo costs seconds instead of a whole build:
 
-- every STOCKOPS_* knob parses (numbers, the as-of date, time zone, queue backend, webhook URL
-  and secrets, dbt target; the schedules' cron expressions last, as they need Dagster loaded);
+- every STOCKOPS_* setting validates (stockops.settings.StockopsSettings: numbers, the as-of
+  date, time zone, queue backend, webhook URL and secrets), then the dbt target; the schedules'
+  cron expressions last, as they need Dagster loaded;
 - the warehouse and Dagster home are directories stockops can write (or can create);
 - the warehouse's DuckDB file opens and no other process is writing it;
 - the queue opens: queue.sqlite passes SQLite's quick check, or the PostgreSQL server answers
@@ -18,10 +19,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import zoneinfo
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from stockops import settings
 from stockops.redaction import scrub
@@ -34,61 +32,32 @@ def _first_line(exc: BaseException) -> str:
     return scrub(text.splitlines()[0] if text else type(exc).__name__)
 
 
-def _knob(name: str, read: Callable[[], Any]) -> str | None:
-    try:
-        read()
-    except (ValueError, TypeError, OverflowError) as exc:
-        message = _first_line(exc)
-        return message if "STOCKOPS_" in message else f"{name}: {message}"
-    return None
-
-
 def config_problems() -> list[str]:
-    """Every STOCKOPS_* setting that does not parse, one line each."""
-    from stockops.queue.backends import open_store, webhook_endpoint
-    from stockops.queue.export import export_batch_size
-
-    found = [
-        _knob("STOCKOPS_SENSOR_INTERVAL_SECONDS", settings.sensor_interval_seconds),
-        _knob("STOCKOPS_SENSOR_SETTLE_SECONDS", settings.sensor_settle_seconds),
-        _knob("STOCKOPS_MAX_MEDIAN_LATENCY_HOURS", settings.max_median_latency_hours),
-        _knob("STOCKOPS_WAREHOUSE_LOCK_WAIT_SECONDS", settings.warehouse_lock_wait_seconds),
-        _knob("STOCKOPS_EXPORT_BATCH_SIZE", export_batch_size),
-        _knob("STOCKOPS_WEBHOOK_URL", webhook_endpoint),
-        _knob("STOCKOPS_QUEUE_BACKEND", open_store),
-    ]
-    as_of = settings.as_of_date_problem(os.environ.get("STOCKOPS_AS_OF_DATE"))
-    if as_of:
-        found.append(f"STOCKOPS_AS_OF_DATE {as_of}")
-    timezone = settings.schedule_timezone()
-    try:
-        zoneinfo.ZoneInfo(timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        found.append(f"STOCKOPS_SCHEDULE_TIMEZONE: unknown time zone {timezone!r}")
-    found.append(_dbt_target_problem())
-    return [p for p in found if p]
+    """Every STOCKOPS_* setting that does not validate (stockops.settings), one line each; then
+    the dbt target, which needs valid settings to be read."""
+    found = settings.problems()
+    return found or [p for p in [_dbt_target_problem()] if p]
 
 
 def schedule_problems() -> list[str]:
     """The schedules' cron expressions as Dagster reads them (imports Dagster: checked last)."""
     from dagster._utils.schedules import is_valid_cron_string
 
+    cfg = settings.current()
     return [
         f"{name}: {expression!r} is not a cron expression (five fields, e.g. '0 2 * * *')"
         for name, expression in (
-            ("STOCKOPS_DAILY_CRON", settings.daily_cron()),
-            ("STOCKOPS_SWEEP_CRON", settings.sweep_cron()),
+            ("STOCKOPS_DAILY_CRON", cfg.daily_cron),
+            ("STOCKOPS_SWEEP_CRON", cfg.sweep_cron),
         )
         if not is_valid_cron_string(expression)
     ]
 
 
 def _dbt_target_problem() -> str | None:
-    target = os.environ.get("STOCKOPS_DBT_TARGET", "").strip()
-    if not target:
-        return None
     import yaml
 
+    target = settings.current().dbt_target
     profiles = settings.load().project_dir / "profiles.yml"
     try:
         outputs = yaml.safe_load(profiles.read_text())["stockops"]["outputs"]
@@ -146,7 +115,8 @@ def queue_problem(queue_path: Path) -> str | None:
 
     store = open_store(queue_path)
     if store.dialect.name == "postgres":
-        return _postgres_problem(os.environ.get("STOCKOPS_POSTGRES_DSN", ""))
+        dsn = settings.current().postgres_dsn
+        return _postgres_problem(dsn.get_secret_value() if dsn else "")
     if not queue_path.exists():
         return None
     if not queue_path.is_file():

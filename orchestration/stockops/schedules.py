@@ -62,8 +62,8 @@ stockops_escalation_sweep = dg.define_asset_job(
 daily_build_schedule = dg.ScheduleDefinition(
     name="stockops_daily_build",
     job=stockops_build,
-    cron_schedule=settings.daily_cron(),
-    execution_timezone=settings.schedule_timezone(),
+    cron_schedule=settings.current().daily_cron,
+    execution_timezone=settings.current().schedule_timezone,
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="The daily full build (STOCKOPS_DAILY_CRON, default 02:00).",
 )
@@ -71,8 +71,8 @@ daily_build_schedule = dg.ScheduleDefinition(
 escalation_sweep_schedule = dg.ScheduleDefinition(
     name="stockops_hourly_escalation_sweep",
     job=stockops_escalation_sweep,
-    cron_schedule=settings.sweep_cron(),
-    execution_timezone=settings.schedule_timezone(),
+    cron_schedule=settings.current().sweep_cron,
+    execution_timezone=settings.current().schedule_timezone,
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description=(
         "Every hour (STOCKOPS_SWEEP_CRON): re-evaluate SLAs and deliver escalations without a "

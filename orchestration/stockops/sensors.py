@@ -120,7 +120,7 @@ def _tables(paths: list[str]) -> str:
 @dg.sensor(
     name="landing_files_sensor",
     job_name=BUILD_JOB_NAME,
-    minimum_interval_seconds=settings.sensor_interval_seconds(),
+    minimum_interval_seconds=settings.current().sensor_interval_seconds,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
         "Starts stockops_build when *.parquet / *.csv landing files appear or change "
@@ -136,7 +136,9 @@ def landing_files_sensor(
         return dg.SkipReason(f"landing directory {landing_dir} does not exist")
     prev = load_cursor(context.cursor)
     now = scan_landing(landing_dir)
-    ready, cursor = evaluate_landing(prev, now, time.time_ns(), settings.sensor_settle_seconds())
+    ready, cursor = evaluate_landing(
+        prev, now, time.time_ns(), settings.current().sensor_settle_seconds
+    )
     next_cursor = json.dumps({"files": cursor}, sort_keys=True, separators=(",", ":"))
     if not ready:
         return dg.SensorResult(

@@ -1,16 +1,33 @@
 """Configuration in one place: paths and knobs from environment variables with working defaults.
 
-Every path is made absolute here and exported back into the environment, so dbt (run as a
-subprocess by Dagster or by hand) sees exactly the same files as the Python side.
+`current()` reads every variable into one typed object, StockopsSettings (pydantic-settings;
+docs/configuration.md lists them); a value that does not validate is a SettingsError, one line
+per variable. `load()` resolves the paths: each is made absolute here and exported back into the
+environment, so dbt (run as a subprocess by Dagster or by hand) sees exactly the same files as
+the Python side.
 """
 
 from __future__ import annotations
 
-import math
 import os
+import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PositiveInt,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DUCKDB_FILE_NAME = "stockops.duckdb"  # fixed: dbt-duckdb bakes the stem into the manifest
 QUEUE_FILE_NAME = "queue.sqlite"
@@ -30,6 +47,7 @@ LANDING_TABLES = (
     "cash_positions",
 )
 EVENTS_TABLE = "decision_events"
+ENV_PREFIX = "STOCKOPS_"
 
 
 def _default_project_dir() -> Path:
@@ -96,71 +114,211 @@ def load(
     landing_dir: str | os.PathLike[str] | None = None,
     warehouse_dir: str | os.PathLike[str] | None = None,
 ) -> Settings:
-    """Settings from explicit arguments, else environment variables, else the embedded defaults."""
-    project_dir = _abs(os.environ.get("STOCKOPS_PROJECT_DIR") or _default_project_dir())
-    landing = _abs(
-        landing_dir or os.environ.get("STOCKOPS_LANDING_DIR") or project_dir / "data" / "landing"
-    )
-    warehouse = _abs(
-        warehouse_dir or os.environ.get("STOCKOPS_WAREHOUSE_DIR") or project_dir / "warehouse"
-    )
-    if warehouse_dir is not None or not os.environ.get("DAGSTER_HOME"):
+    """Settings from explicit arguments, else environment variables, else the embedded defaults.
+    Reads only the paths, so a knob that does not validate never hides where the warehouse is."""
+    env = PathSettings()
+    project_dir = _abs(env.project_dir or _default_project_dir())
+    landing = _abs(landing_dir or env.landing_dir or project_dir / "data" / "landing")
+    warehouse = _abs(warehouse_dir or env.warehouse_dir or project_dir / "warehouse")
+    if warehouse_dir is not None or not env.dagster_home:
         dagster_home = warehouse / "dagster"
     else:
-        dagster_home = _abs(os.environ["DAGSTER_HOME"])
+        dagster_home = _abs(env.dagster_home)
     return Settings(project_dir, landing, warehouse, dagster_home)
 
 
-# ------------------------------------------------------------------------ knobs of unattended runs
-def _env_number(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a number, got {raw!r}")
+# ----------------------------------------------------------------------------- the environment
+def _strip_blanks(values: Any) -> Any:
+    """A value that is empty or only spaces counts as unset (its default); others lose the spaces."""
+    if not isinstance(values, dict):
+        return values
+    out = {}
+    for key, value in values.items():
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                continue
+        out[key] = value
+    return out
+
+
+def _at_least(floor: float) -> AfterValidator:
+    return AfterValidator(lambda value: max(floor, value))
+
+
+def _as_of_date(value: Any) -> Any:
+    problem = as_of_date_problem(value) if isinstance(value, str) else None
+    if problem:
+        raise ValueError(problem)
     return value
 
 
-def sensor_interval_seconds() -> int:
-    """How often the landing sensor looks for new files (STOCKOPS_SENSOR_INTERVAL_SECONDS, 30)."""
-    return max(1, int(_env_number("STOCKOPS_SENSOR_INTERVAL_SECONDS", 30)))
+def _time_zone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}") from None
+    return value
 
 
-def sensor_settle_seconds() -> float:
-    """A landing file changed more recently than this is left for the next sensor tick, so a file
-    still being written does not start a run (STOCKOPS_SENSOR_SETTLE_SECONDS, 2)."""
-    return max(0.0, _env_number("STOCKOPS_SENSOR_SETTLE_SECONDS", 2))
+def _webhook_url(value: SecretStr) -> SecretStr:
+    try:
+        parts = urlsplit(value.get_secret_value())
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    return value
 
 
-def daily_cron() -> str:
-    """Cron schedule of the daily full build (STOCKOPS_DAILY_CRON, "0 2 * * *")."""
-    return os.environ.get("STOCKOPS_DAILY_CRON", "").strip() or "0 2 * * *"
+def _webhook_secrets(value: SecretStr) -> SecretStr:
+    from stockops.queue.webhook import secret_problem
+
+    for n, secret in enumerate(value.get_secret_value().split(), start=1):
+        problem = secret_problem(secret)
+        if problem:
+            raise ValueError(f"secret #{n} {problem}")
+    return value
 
 
-def sweep_cron() -> str:
-    """Cron schedule of the escalation sweep (STOCKOPS_SWEEP_CRON, "0 * * * *": hourly)."""
-    return os.environ.get("STOCKOPS_SWEEP_CRON", "").strip() or "0 * * * *"
+Seconds = Annotated[float, Field(allow_inf_nan=False)]
+SECRET_FIELDS = frozenset({"postgres_dsn", "webhook_url", "webhook_secret"})
 
 
-def schedule_timezone() -> str:
-    """Time zone of the schedules' cron expressions (STOCKOPS_SCHEDULE_TIMEZONE, UTC)."""
-    return os.environ.get("STOCKOPS_SCHEDULE_TIMEZONE", "").strip() or "UTC"
+class PathSettings(BaseSettings):
+    """The paths from the environment, resolved by load() (defaults beside the project). They
+    cannot fail to validate, so a broken knob never hides where the warehouse and its logs are."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    project_dir: str | None = None  # the repository root
+    landing_dir: str | None = None  # <project>/data/landing
+    warehouse_dir: str | None = None  # <project>/warehouse
+    dagster_home: str | None = Field(None, validation_alias="DAGSTER_HOME")  # <warehouse>/dagster
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blanks_are_unset(cls, values: Any) -> Any:
+        return _strip_blanks(values)
+
+    @classmethod
+    def env_name(cls, field: str) -> str:
+        alias = cls.model_fields[field].validation_alias
+        return alias if isinstance(alias, str) else ENV_PREFIX + field.upper()
 
 
-def max_median_latency_hours() -> float:
-    """Bound of the signal-to-queue latency check (STOCKOPS_MAX_MEDIAN_LATENCY_HOURS, 24)."""
-    return _env_number("STOCKOPS_MAX_MEDIAN_LATENCY_HOURS", 24)
+class StockopsSettings(PathSettings):
+    """Every setting stockops reads from the environment (docs/configuration.md lists them): a
+    field `name` is the variable STOCKOPS_<NAME> unless it names another; empty means unset.
+    `current()` builds it afresh on each use, so a changed environment is seen at once."""
+
+    dbt_target: str = "duckdb"  # the profiles.yml output dbt uses (profiles.yml reads it)
+
+    # the build
+    as_of_date: Annotated[date | None, BeforeValidator(_as_of_date)] = None
+    warehouse_lock_wait_seconds: Annotated[Seconds, _at_least(0.0)] = 600.0
+    max_median_latency_hours: Seconds = 24.0
+
+    # queues and delivery
+    queue_backend: Annotated[
+        Literal["sqlite", "postgres"],
+        BeforeValidator(lambda value: value.lower() if isinstance(value, str) else value),
+    ] = "sqlite"
+    postgres_dsn: SecretStr | None = None
+    postgres_schema: str = "stockops_queue"
+    export_batch_size: PositiveInt = 500
+    webhook_url: Annotated[SecretStr, AfterValidator(_webhook_url)] | None = None
+    webhook_secret: Annotated[SecretStr, AfterValidator(_webhook_secrets)] | None = None
+    webhook_max_attempts: Annotated[int, Field(ge=1)] = 6
+    webhook_backoff_seconds: Annotated[Seconds, Field(ge=0)] = 1.0
+    webhook_timeout_seconds: Annotated[Seconds, Field(gt=0)] = 15.0
+    actor: str | None = None  # default --actor of `stockops queue` actions
+
+    # running unattended
+    sensor_interval_seconds: Annotated[Seconds, AfterValidator(lambda v: max(1, int(v)))] = 30
+    sensor_settle_seconds: Annotated[Seconds, _at_least(0.0)] = 2.0
+    daily_cron: str = "0 2 * * *"
+    sweep_cron: str = "0 * * * *"
+    schedule_timezone: Annotated[str, AfterValidator(_time_zone)] = "UTC"
+
+    @model_validator(mode="after")
+    def _needed_together(self) -> StockopsSettings:
+        if self.queue_backend == "postgres" and self.postgres_dsn is None:
+            raise ValueError(
+                "STOCKOPS_QUEUE_BACKEND=postgres needs STOCKOPS_POSTGRES_DSN "
+                "(e.g. 'host=db.example dbname=stockops user=stockops')"
+            )
+        if self.webhook_url is not None and self.webhook_secret is None:
+            raise ValueError(
+                "STOCKOPS_WEBHOOK_SECRET is required when STOCKOPS_WEBHOOK_URL is set "
+                "(whsec_<base64> secrets)"
+            )
+        return self
+
+    @property
+    def webhook_secrets(self) -> tuple[str, ...]:
+        """The signing secrets (several while one is rotated)."""
+        return tuple(self.webhook_secret.get_secret_value().split()) if self.webhook_secret else ()
 
 
-def warehouse_lock_wait_seconds() -> float:
-    """How long a run's build waits for another process to release the warehouse (e.g. the dbt of
-    a run that was killed, still finishing) before it fails (STOCKOPS_WAREHOUSE_LOCK_WAIT_SECONDS,
-    600)."""
-    return max(0.0, _env_number("STOCKOPS_WAREHOUSE_LOCK_WAIT_SECONDS", 600))
+class SettingsError(ValueError):
+    """Settings that do not validate; the message is one line, `problems` one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    """One line for one validation error, naming the variable; never echoes a credential."""
+    fields = StockopsSettings.model_fields
+    field = error["loc"][0] if error["loc"] and error["loc"][0] in fields else None
+    kind, ctx = error["type"], error.get("ctx", {})
+    if kind == "value_error":  # raised by a validator here: says what is wrong, never a secret
+        message = str(ctx["error"])
+        if field is None:  # a check across variables: its message names them
+            return message
+        name = StockopsSettings.env_name(field)
+        return f"{name} {message}" if message.startswith("must") else f"{name}: {message}"
+    name = StockopsSettings.env_name(field) if field else ".".join(map(str, error["loc"]))
+    if kind == "literal_error":
+        must = f"must be one of {', '.join(get_args(fields[field].annotation))}"
+    elif kind in ("greater_than", "greater_than_equal"):
+        bound = f"{ctx.get('gt', ctx.get('ge')):g}"
+        must = f"must be {'greater than' if kind == 'greater_than' else 'at least'} {bound}"
+    elif kind.startswith("int"):
+        must = "must be an integer"
+    elif kind.startswith(("float", "finite")):
+        must = "must be a number"
+    else:
+        must = f"is not valid ({error['msg']})"
+    return f"{name} {must}" + ("" if field in SECRET_FIELDS else f", got {error['input']!r}")
+
+
+def current(environ: Mapping[str, str] | None = None) -> StockopsSettings:
+    """The settings of `environ` (default: this process's environment); a SettingsError (a
+    ValueError, one line naming each variable) when they do not validate."""
+    try:
+        if environ is None:
+            return StockopsSettings()
+        given = {}
+        for field, info in StockopsSettings.model_fields.items():
+            name = StockopsSettings.env_name(field)
+            if name in environ:  # keyed as the environment source keys it
+                given[name if info.validation_alias else field] = environ[name]
+        return StockopsSettings.model_validate(given)
+    except ValidationError as exc:
+        raise SettingsError([_problem(e) for e in exc.errors()]) from None
+
+
+def problems(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Every setting of `environ` (default: this process's) that does not validate, one line each."""
+    try:
+        current(environ)
+    except SettingsError as exc:
+        return exc.problems
+    return []
 
 
 def as_of_date_problem(text: str | None) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from types import ModuleType
 
 from stockops import settings
 
@@ -118,3 +119,18 @@ def start_sleeping_runs(
                     found[int(run.tags["test/sleeper"])] = run.run_id
             time.sleep(0.2)
     return [(proc, found[n]) for n, proc in enumerate(procs)]
+
+
+def bench_module(name: str) -> ModuleType:
+    """benchmarks/<name>.py loaded as a module (the benchmarks are scripts, not a package)."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(
+        f"bench_{name}", PROJECT_DIR / "benchmarks" / f"{name}.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # a dataclass in it looks its module up there
+    spec.loader.exec_module(module)
+    return module

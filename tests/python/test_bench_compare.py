@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
@@ -10,18 +9,12 @@ from types import ModuleType
 import duckdb
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from support import bench_module
 
 
 @pytest.fixture(scope="module")
 def reference() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "bench_reference", REPO / "benchmarks" / "reference.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("reference")
 
 
 def _mart(path: Path, rows: list[tuple[str, float, str, str]]) -> Path:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -18,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from stockops import settings
 from stockops.queue.store import LOCAL_CHANNEL, QueueStore, ReconcileResult, utc_now
 
 WEBHOOK_CHANNEL = "webhook"
@@ -47,19 +47,6 @@ class ExportReport:
         return out
 
 
-def export_batch_size() -> int:
-    text = os.environ.get("STOCKOPS_EXPORT_BATCH_SIZE", "500")
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(
-            f"STOCKOPS_EXPORT_BATCH_SIZE must be a positive integer, got {text!r}"
-        ) from None
-    if value <= 0:
-        raise ValueError(f"STOCKOPS_EXPORT_BATCH_SIZE must be a positive integer, got {text!r}")
-    return value
-
-
 def run_export(
     store: QueueStore,
     decisions: Sequence[Mapping[str, Any]],
@@ -82,7 +69,7 @@ def run_export(
     from stockops.queue.digest import stage_daily_digests
 
     started = time.monotonic()
-    batch = batch_size or export_batch_size()
+    batch = batch_size or settings.current().export_batch_size
     channels = [WEBHOOK_CHANNEL] if webhook is not None else []
     if webhook is not None:
         store.register_channel(

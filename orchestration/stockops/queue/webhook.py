@@ -16,7 +16,6 @@ import binascii
 import hashlib
 import json
 import math
-import os
 import random
 import re
 import time
@@ -51,12 +50,6 @@ RETRY_AFTER_STATUS = frozenset({429, 503})
 GONE = 410
 JITTER = 0.10  # a retry waits between 90% and 100% of its backoff
 ERROR_BODY_CHARS = 200
-
-ENV_URL = "STOCKOPS_WEBHOOK_URL"
-ENV_SECRET = "STOCKOPS_WEBHOOK_SECRET"
-ENV_MAX_ATTEMPTS = "STOCKOPS_WEBHOOK_MAX_ATTEMPTS"
-ENV_BACKOFF = "STOCKOPS_WEBHOOK_BACKOFF_SECONDS"
-ENV_TIMEOUT = "STOCKOPS_WEBHOOK_TIMEOUT_SECONDS"
 
 _MESSAGE_ID = re.compile(r"[\x21-\x7e]+")  # printable ASCII, no spaces: it goes into a header
 
@@ -165,50 +158,20 @@ class WebhookEndpoint:
         return sorted({s for s in found if s}, key=len, reverse=True)
 
 
-def _number(environ: Mapping[str, str], name: str, default: float, *, integer: bool = False) -> Any:
-    text = (environ.get(name) or "").strip()
-    if not text:
-        return default
-    try:
-        value = int(text) if integer else float(text)
-    except ValueError:
-        kind = "an integer" if integer else "a number"
-        raise ValueError(f"{name} must be {kind}, got {text!r}") from None
-    if not math.isfinite(value) or value < (1 if integer else 0):
-        raise ValueError(
-            f"{name} must be {'at least 1' if integer else 'non-negative'}, got {text!r}"
-        )
-    return value
+def endpoint_from_env(environ: Mapping[str, str] | None = None) -> WebhookEndpoint | None:
+    """The webhook endpoint of the settings (STOCKOPS_WEBHOOK_*, read from `environ`, default this
+    process's environment), or None when STOCKOPS_WEBHOOK_URL is unset."""
+    from stockops import settings
 
-
-def endpoint_from_env(environ: Mapping[str, str] = os.environ) -> WebhookEndpoint | None:
-    """The webhook endpoint configured in the environment, or None when STOCKOPS_WEBHOOK_URL is unset."""
-    url = (environ.get(ENV_URL) or "").strip()
-    if not url:
+    cfg = settings.current(environ)
+    if cfg.webhook_url is None:
         return None
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError:
-        parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{ENV_URL} must be an http:// or https:// URL with a host")
-    secrets = tuple((environ.get(ENV_SECRET) or "").split())
-    if not secrets:
-        raise ValueError(f"{ENV_SECRET} is required when {ENV_URL} is set (whsec_<base64> secrets)")
-    for n, secret in enumerate(secrets, start=1):
-        problem = secret_problem(secret)
-        if problem:
-            raise ValueError(f"{ENV_SECRET}: secret #{n} {problem}")
-    timeout = _number(environ, ENV_TIMEOUT, 15.0)
-    if timeout == 0:
-        raise ValueError(f"{ENV_TIMEOUT} must be positive")
     return WebhookEndpoint(
-        url=url,
-        secrets=secrets,
-        timeout_seconds=timeout,
-        max_attempts=_number(environ, ENV_MAX_ATTEMPTS, 6, integer=True),
-        backoff_seconds=_number(environ, ENV_BACKOFF, 1.0),
+        url=cfg.webhook_url.get_secret_value(),
+        secrets=cfg.webhook_secrets,
+        timeout_seconds=cfg.webhook_timeout_seconds,
+        max_attempts=cfg.webhook_max_attempts,
+        backoff_seconds=cfg.webhook_backoff_seconds,
     )
 
 
@@ -327,6 +290,12 @@ _PERMANENT_ERRORS = (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.
 
 class WebhookSender:
     """Delivers messages to one endpoint with retries; see the module docstring for the policy.
+
+    The loop is written out rather than handed to a retry library (tenacity): every attempt,
+    the last and the unretried ones too, is reported to `on_attempt` with the wait chosen after
+    it (the ledger records it before the sleep), the wait comes from the response (Retry-After)
+    or the backoff, and an exhausted budget turns the last "retry" into a dead letter. With a
+    library these four steps would sit in four callbacks around the same classification.
 
     `sleep` and `rng` are injectable so tests run without waiting; a client passed in is left
     open by `close()`, a client created here is closed by it.
