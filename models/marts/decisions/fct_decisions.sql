@@ -28,6 +28,13 @@ lifecycle as (
 
 ),
 
+decision_states as (
+
+    -- which statuses are open: the one definition the owner queues read too
+    select * from {{ ref('decision_states') }}
+
+),
+
 authority as (
 
     select * from {{ ref('approval_authority') }}
@@ -208,7 +215,7 @@ joined as (
         lifecycle.paused_hours,
         lifecycle.evaluated_at,
         case
-            when lifecycle.lifecycle_status in ('executed', 'rejected', 'reversed') then lifecycle.lifecycle_status
+            when not lifecycle_states.is_open then lifecycle.lifecycle_status
             when latest.change_kind = 'withdrawn' then 'withdrawn'
             else lifecycle.lifecycle_status
         end as status
@@ -220,17 +227,21 @@ joined as (
     left join products on latest.sku_id = products.sku_id
     left join lifecycle
         on latest.decision_id = lifecycle.decision_id and latest.decision_version = lifecycle.decision_version
+    left join decision_states as lifecycle_states on lifecycle.lifecycle_status = lifecycle_states.state
 
 ),
 
 clocks as (
 
     select
-        *,
-        queued_at + to_milliseconds(((ack_within_hours + paused_hours) * 3600000)::bigint) as ack_due_at,
-        queued_at + to_milliseconds(((resolve_within_hours + paused_hours) * 3600000)::bigint) as resolve_due_at,
-        status in ('proposed', 'assigned', 'acknowledged', 'snoozed', 'escalated', 'approved') as is_open
+        joined.*,
+        joined.queued_at
+        + to_milliseconds(((joined.ack_within_hours + joined.paused_hours) * 3600000)::bigint) as ack_due_at,
+        joined.queued_at
+        + to_milliseconds(((joined.resolve_within_hours + joined.paused_hours) * 3600000)::bigint) as resolve_due_at,
+        status_states.is_open
     from joined
+    left join decision_states as status_states on joined.status = status_states.state
 
 ),
 
