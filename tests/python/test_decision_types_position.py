@@ -244,6 +244,6 @@ def test_expedites_pull_open_lines_forward_before_the_stockout(built) -> None:
 
 
 def test_no_type_is_trigger_happy(built) -> None:
-    [(positions,)] = built.query("select count(*) from marts.fct_stock_position")
+    [(positions,)] = built.query("select count(*) from intermediate.int_stock_position")
     for t in TYPES:
         assert len(built.first[t]) <= max(10, positions // 10), t

@@ -468,7 +468,8 @@ def _minmax_levels(run: DecisionRun, specs: Sequence[WorldSpec]) -> dict[str, Mi
     """minmax's min and max: day 0's reorder point and order-up-to level of a stockops world of
     the same (scenario, seed, service level)."""
     rows = run.rows(
-        "select sku_id, location_id, reorder_point_qty, order_up_to_qty from marts.fct_stock_position"
+        "select sku_id, location_id, reorder_point_qty, order_up_to_qty "
+        "from intermediate.int_stock_position"
     )
     levels: dict[str, dict[tuple[str, str], tuple[float, float]]] = defaultdict(dict)
     for r in rows:

@@ -17,7 +17,7 @@ int_decision_versions and int_decision_lifecycle: the simulated run's time).
 
 World scope. Many worlds run in one execution (their ids are namespaced, see backtest.landing).
 Every computation of the models is per SKU, location, supplier, decision or owner — except two,
-which look at the whole company: the ABC classification (fct_stock_position: the cumulative share of
+which look at the whole company: the ABC classification (int_stock_position: the cumulative share of
 consumption value over all SKUs) and the cash budget of replenishment (the latest cash position,
 funded in one priority order over all orders). `WORLD_SCOPE` partitions exactly those by world
 and gives each world its own cash (landed as `world_cash`); each edit must match the compiled SQL
@@ -64,14 +64,14 @@ WORLD = "split_part({col}, '~', 1)"
 # (model, compiled text, replacement): the company-wide computations, per world
 WORLD_SCOPE: tuple[tuple[str, str, str], ...] = (
     (
-        "model.stockops.fct_stock_position",
+        "model.stockops.int_stock_position",
         "over (\n                order by annual_consumption_value desc, sku_id asc",
         "over (\n                partition by "
         + WORLD.format(col="sku_id")
         + " order by annual_consumption_value desc, sku_id asc",
     ),
     (
-        "model.stockops.fct_stock_position",
+        "model.stockops.int_stock_position",
         "nullif(sum(annual_consumption_value) over (), 0)",
         "nullif(sum(annual_consumption_value) over (partition by "
         + WORLD.format(col="sku_id")

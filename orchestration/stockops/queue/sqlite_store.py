@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from stockops.queue.store import (
-    QUEUE_STATUS,
     SQLITE,
     SYSTEM_ACTOR,
     Cursor,
@@ -29,7 +28,6 @@ from stockops.queue.store import (
 )
 
 __all__ = [
-    "QUEUE_STATUS",
     "SYSTEM_ACTOR",
     "ExportResult",
     "SqliteQueueStore",

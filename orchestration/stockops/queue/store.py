@@ -29,11 +29,13 @@ locking). Every value reaches the database as a bound parameter, never as SQL te
 
 from __future__ import annotations
 
+import csv
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 import orjson
@@ -46,13 +48,6 @@ SYSTEM_ACTOR = "stockops"
 AUTO_ACTOR = "stockops.auto"
 LOCAL_CHANNEL = "queue"
 
-# fct_decisions.status -> what the queue shows
-QUEUE_STATUS = {
-    "withdrawn": "withdrawn",
-    "executed": "closed",
-    "rejected": "closed",
-    "reversed": "closed",
-}
 
 QUEUE_COLUMNS = (
     "decision_id",
@@ -92,7 +87,26 @@ def utc_now() -> str:
 
 
 def queue_status(decision: Mapping[str, Any]) -> str:
-    return QUEUE_STATUS.get(str(decision.get("status") or ""), "open")
+    """What the queue shows for a fct_decisions row: withdrawn, closed (a status the seed
+    decision_states marks not open) or open."""
+    status = str(decision.get("status") or "")
+    if status == "withdrawn":
+        return "withdrawn"
+    return "closed" if status in closed_statuses() else "open"
+
+
+@cache
+def closed_statuses() -> frozenset[str]:
+    """The decision statuses that are not open, from the seed fct_decisions.is_open reads too."""
+    from stockops import settings
+
+    path = settings.load().project_dir / "seeds" / "decision_states.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        return frozenset(
+            row["state"].strip()
+            for row in csv.DictReader(handle)
+            if row["is_open"].strip().lower() != "true"
+        )
 
 
 def message_id(kind: str, decision: Mapping[str, Any]) -> str:
