@@ -1,0 +1,78 @@
+"""What the queue is made of: a decision as a queue row and as an outbox message, the statuses a
+queue row takes, and the names of the system actors and of the local channel."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+
+SYSTEM_ACTOR = "stockops"
+# the system actor that approves and executes what auto_execution_policy allows
+AUTO_ACTOR = "stockops.auto"
+LOCAL_CHANNEL = "queue"
+
+# fct_decisions.status -> what the queue shows
+QUEUE_STATUS = {
+    "withdrawn": "withdrawn",
+    "executed": "closed",
+    "rejected": "closed",
+    "reversed": "closed",
+}
+
+QUEUE_COLUMNS = (
+    "decision_id",
+    "decision_version",
+    "owner_id",
+    "decision_type",
+    "priority",
+    "value_at_stake",
+    "due_by",
+    "reason",
+    "signal_at",
+    "priority_score",
+    "decision_kind",
+    "line_count",
+)
+# queue_items columns kept as numbers (the others as text)
+NUMERIC_COLUMNS = frozenset({"value_at_stake", "priority_score", "line_count"})
+
+
+def queue_status(decision: Mapping[str, Any]) -> str:
+    return QUEUE_STATUS.get(str(decision.get("status") or ""), "open")
+
+
+def message_id(kind: str, decision: Mapping[str, Any]) -> str:
+    return f"{kind}:{decision['decision_id']}:{decision['decision_version']}"
+
+
+def payload_text(decision: Mapping[str, Any]) -> str:
+    """A decision as the outbox and the queue keep it: JSON with sorted keys; dates, times and
+    decimals as their `str()` ("2026-11-01 06:00:00", "12.50"). orjson: at 392k decisions
+    `json.dumps` took 8 s of a 48 s export."""
+    return orjson.dumps(
+        decision, default=str, option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+    ).decode()
+
+
+def queue_values(decision: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A decision's values for the QUEUE_COLUMNS of its queue row."""
+    return tuple(
+        int(decision["decision_version"])
+        if col == "decision_version"
+        else decision.get(col)
+        if col in NUMERIC_COLUMNS
+        else text(decision.get(col))
+        for col in QUEUE_COLUMNS
+    )
+
+
+def text(value: Any) -> str | None:
+    """A value as a text column keeps it (dates and times in ISO form)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
