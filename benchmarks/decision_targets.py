@@ -79,8 +79,8 @@ def run_demo(workdir: Path) -> float:
 
 def measure(warehouse: Path) -> dict[str, Any]:
     """The figures, from the warehouse's DuckDB file and its SQLite queue."""
+    from stockops.queue.rows import AUTO_ACTOR
     from stockops.queue.sqlite_store import SqliteQueueStore
-    from stockops.queue.store import AUTO_ACTOR
 
     store = SqliteQueueStore(warehouse / "queue.sqlite")
     open_items = store.items(payload=False)

@@ -9,9 +9,13 @@ created with their declared column types and `not null` constraints and filled w
 (BENCH_REFERENCE_VIEWS=view keeps them as views). Tests, docs, the queue export and every per-node
 overhead of dbt and Dagster are absent: what is left is what DuckDB itself needs for the logic.
 
-Usage (the harness calls these):
+The script is generated, never committed: every bench run compiles it anew (and leaves a copy in
+benchmarks/reference.sql to read); `script` writes it on its own, for any landing directory.
+
+Usage (the harness calls `exec`):
     python benchmarks/reference.py exec --sql FILE --db DIR/stockops.duckdb \
         --landing DIR --project DIR [--timings OUT.json]
+    python benchmarks/reference.py script --landing DIR [--out benchmarks/reference.sql]
 """
 
 from __future__ import annotations
@@ -34,6 +38,26 @@ from stockops.compiled_sql import (  # noqa: F401 (the harness calls these throu
     split_statements,
     sql_literal,
 )
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+
+# -------------------------------------------------------------------------------------- script
+def write_script(landing_dir: Path, out: Path, views: str = "view") -> int:
+    """`dbt compile` of the project against `landing_dir` (scratch files under data/reference),
+    then the reference script written to `out`; returns the number of models and seeds in it."""
+    scratch = REPO / "data" / "reference"
+    manifest, _ = compile_project(
+        project_dir=REPO,
+        landing_dir=landing_dir,
+        scratch_dir=scratch,
+        dbt=Path(sys.executable).parent / "dbt",
+        log_path=scratch / "compile.log",
+    )
+    script, order = build_script(manifest, project_dir=REPO, landing_dir=landing_dir, views=views)
+    out.write_text(script)
+    return len(order)
 
 
 # ------------------------------------------------------------------------------------- execute
@@ -223,7 +247,15 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("--landing", required=True, type=Path)
     ex.add_argument("--project", required=True, type=Path)
     ex.add_argument("--timings", type=Path)
+    sc = sub.add_parser("script", help="compile the project and write the reference script")
+    sc.add_argument("--landing", required=True, type=Path, help="landing directory to compile for")
+    sc.add_argument("--out", type=Path, default=HERE / "reference.sql")
+    sc.add_argument("--views", choices=("view", "table"), default="view")
     args = parser.parse_args(argv)
+    if args.command == "script":
+        nodes = write_script(args.landing.resolve(), args.out, args.views)
+        print(f"reference: {nodes} models and seeds, views as {args.views}s: {args.out}")
+        return 0
     result = execute(args.sql, args.db, args.landing, args.project)
     if args.timings:
         args.timings.write_text(json.dumps(result, indent=1))

@@ -448,6 +448,8 @@ and is how the figures below were recorded. Per scale:
    select>`, contracted marts created with their declared types and `not null` and filled with
    `insert ... select`, the DuckDB settings of `profiles.yml`), and runs it in **one** DuckDB
    connection on a fresh file, in its own process (wall time includes Python and DuckDB start).
+   Every run writes the script anew and it is not committed; `python benchmarks/reference.py
+   script --landing DIR` writes it without a bench run.
    Two variants (`BENCH_REFERENCE_VIEWS`, default `view,table`): the project's views kept as views,
    as dbt creates them, and every model a table; each runs `BENCH_REFERENCE_RUNS` times (default
    1) and the fastest of all counts, since the reference is a floor. The machine is shared, so

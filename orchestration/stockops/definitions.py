@@ -8,7 +8,7 @@ import dagster as dg
 from stockops.checks import owner_queue_checks, time_to_action_target_checks
 from stockops.dbt_assets import stockops_dbt_models
 from stockops.publish import published_marts
-from stockops.queue_export import owner_queue
+from stockops.queue_assets import owner_queue
 from stockops.resources import dbt_resource
 from stockops.schedules import BUILD_JOB_NAME, JOBS, SCHEDULES, SWEEP_JOB_NAME
 from stockops.sensors import landing_files_sensor

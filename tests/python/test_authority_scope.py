@@ -19,6 +19,7 @@ import pytest
 from stockops import cli
 from stockops.pipeline import run_build
 from stockops.queue import actions
+from stockops.queue.export import run_export
 from stockops.queue.sqlite_store import SqliteQueueStore
 
 from support import PROJECT_DIR, use_dirs
@@ -74,14 +75,15 @@ def test_cli_refuses_an_out_of_scope_approver_and_an_owner_alone_above_four_eyes
 ) -> None:
     monkeypatch.delenv("STOCKOPS_ACTOR", raising=False)
     monkeypatch.delenv("STOCKOPS_WAREHOUSE_DIR", raising=False)
-    SqliteQueueStore(tmp_path / "queue.sqlite").enqueue(
+    run_export(
+        SqliteQueueStore(tmp_path / "queue.sqlite"),
         [
             _decision("in-scope", "markdown", 900.0, "buyer.ana", category_id="CAT-01"),
             _decision("out-of-scope", "markdown", 900.0, "buyer.chen", category_id="CAT-03"),
             _decision("no-category", "markdown", 900.0, "buyer.chen"),
             _decision("plant", "protect_constraint", 162000.0, "plant.manager"),
             _decision("small-plant", "protect_constraint", 90000.0, "plant.manager"),
-        ]
+        ],
     )
     code, err = _run(capsys, tmp_path, "approve", "out-of-scope", "--actor", "lead.cat01")
     assert code == cli.EXIT_REFUSED

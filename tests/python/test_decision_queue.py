@@ -19,8 +19,9 @@ from stockops import cli
 from stockops.queue import actions, digest
 from stockops.queue.automation import auto_execute
 from stockops.queue.export import WEBHOOK_CHANNEL, run_export, webhook_body
+from stockops.queue.rows import AUTO_ACTOR
 from stockops.queue.sqlite_store import SqliteQueueStore
-from stockops.queue.store import AUTO_ACTOR, QueueStore
+from stockops.queue.store import QueueStore
 from stockops.queue.webhook import WebhookEndpoint
 
 from queue_support import BACKENDS, make_store
@@ -80,13 +81,14 @@ def ids(items: list[dict[str, Any]]) -> list[str]:
 
 # ------------------------------------------------------------------------------------ ordering
 def test_queue_is_ordered_by_priority_and_filters(store: QueueStore) -> None:
-    store.enqueue(
+    run_export(
+        store,
         [
             row("low", score=1, value=9000, due_by="2026-11-02"),
             row("top", score=80, value=500, due_by="2026-11-20"),
             row("mid", score=20, value=2000, due_by="2026-11-10", decision_type="markdown"),
             row("other", score=99, owner="buyer.ben"),
-        ]
+        ],
     )
     assert ids(store.items(owner_id="buyer.ana")) == ["top", "mid", "low"]
     assert ids(store.items(owner_id="buyer.ana", sort="due")) == ["low", "mid", "top"]
@@ -102,10 +104,10 @@ def test_queue_is_ordered_by_priority_and_filters(store: QueueStore) -> None:
 
 def test_each_export_brings_the_current_scores(tmp_path: Path) -> None:
     store = SqliteQueueStore(tmp_path / "queue.sqlite")
-    store.enqueue([row("a", score=10), row("b", score=20)])
+    run_export(store, [row("a", score=10), row("b", score=20)])
     assert ids(store.items(owner_id="buyer.ana")) == ["b", "a"]
     # the next build scores the same versions anew: the queue follows, without new rows
-    store.enqueue([row("a", score=70), row("b", score=20)])
+    run_export(store, [row("a", score=70), row("b", score=20)])
     items = store.items(owner_id="buyer.ana")
     assert ids(items) == ["a", "b"]
     assert (items[0]["priority_score"], items[0]["priority"]) == (70, "high")
@@ -150,7 +152,7 @@ def test_stockops_auto_executes_within_the_rules_band_once(store: QueueStore) ->
 def test_a_rejected_decision_is_not_executed_automatically(tmp_path: Path) -> None:
     store = SqliteQueueStore(tmp_path / "queue.sqlite")
     decision = row("switch", decision_type="switch_supplier", value=500_000, rule=SWITCH_RULE)
-    store.enqueue([{**decision, "auto_execution_rule_id": None}])
+    run_export(store, [{**decision, "auto_execution_rule_id": None}])
     now = datetime.now(UTC)
     store.apply_action(
         "switch",
@@ -344,8 +346,9 @@ def test_digest_webhook_body_names_its_kind() -> None:
 def test_list_ranks_and_unknown_owner_is_an_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    SqliteQueueStore(tmp_path / "queue.sqlite").enqueue(
-        [row("a", score=3), row("b", score=30, decision_type="markdown")]
+    run_export(
+        SqliteQueueStore(tmp_path / "queue.sqlite"),
+        [row("a", score=3), row("b", score=30, decision_type="markdown")],
     )
     wh = ["--warehouse", str(tmp_path)]
     assert cli.main(["queue", "list", "--owner", "buyer.ana", "--format", "json", *wh]) == 0
@@ -400,7 +403,9 @@ def test_show_lists_a_proposals_lines(tmp_path: Path, capsys: pytest.CaptureFixt
             "value": 760.0,
         },
     ]
-    SqliteQueueStore(tmp_path / "queue.sqlite").enqueue([row("prop", kind="proposal", lines=lines)])
+    run_export(
+        SqliteQueueStore(tmp_path / "queue.sqlite"), [row("prop", kind="proposal", lines=lines)]
+    )
     assert cli.main(["queue", "show", "prop", "--warehouse", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "lines (2)" in out and "SKU-2" in out and "760.00" in out

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from stockops.queue.store import LOCAL_CHANNEL, QueueStore
+from stockops.queue.rows import LOCAL_CHANNEL
+from stockops.queue.store import QueueStore
 
 from queue_support import BACKENDS, make_store, write_decisions
 

@@ -16,6 +16,7 @@ import pytest
 
 from stockops import cli
 from stockops.queue import actions
+from stockops.queue.export import run_export
 from stockops.queue.sqlite_store import SqliteQueueStore
 
 from support import PROJECT_DIR
@@ -64,12 +65,13 @@ def queue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A warehouse directory whose queue holds a few decisions; returns the warehouse dir."""
     monkeypatch.delenv("STOCKOPS_ACTOR", raising=False)
     monkeypatch.delenv("STOCKOPS_WAREHOUSE_DIR", raising=False)
-    SqliteQueueStore(tmp_path / "queue.sqlite").enqueue(
+    run_export(
+        SqliteQueueStore(tmp_path / "queue.sqlite"),
         [
             _decision("small"),  # replenish 3,000: the buyer band
             _decision("big", value=20000.0, approver_role="category_manager"),
             _decision("odd", owner=ODD_OWNER, decision_type="transfer", value=500.0),
-        ]
+        ],
     )
     return tmp_path
 

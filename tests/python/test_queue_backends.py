@@ -14,7 +14,8 @@ import pytest
 
 from stockops.jsonio import loads
 from stockops.queue.export import run_export
-from stockops.queue.store import LOCAL_CHANNEL, QueueStore, payload_text
+from stockops.queue.rows import LOCAL_CHANNEL, payload_text
+from stockops.queue.store import QueueStore
 
 from queue_support import BACKENDS, decision, make_store
 

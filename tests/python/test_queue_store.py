@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from stockops.queue.export import run_export
 from stockops.queue.sqlite_store import SqliteQueueStore
 
 
@@ -24,19 +25,19 @@ def _decision(
     }
 
 
-def test_enqueue_is_idempotent(tmp_path: Path) -> None:
+def test_export_is_idempotent(tmp_path: Path) -> None:
     store = SqliteQueueStore(tmp_path / "queue.sqlite")
-    first = store.enqueue([_decision("a", 1), _decision("b", 1)])
-    again = store.enqueue([_decision("a", 1), _decision("b", 1)])
-    assert (first.inserted, again.inserted) == (2, 0)
+    first = run_export(store, [_decision("a", 1), _decision("b", 1)])
+    again = run_export(store, [_decision("a", 1), _decision("b", 1)])
+    assert (first.queued, again.queued) == (2, 0)
     assert store.count() == 2
 
 
 def test_new_version_supersedes_and_keeps_the_old(tmp_path: Path) -> None:
     store = SqliteQueueStore(tmp_path / "queue.sqlite")
-    store.enqueue([_decision("a", 1)])
-    result = store.enqueue([_decision("a", 2, value=25.0)])
-    assert (result.inserted, result.superseded) == (1, 1)
+    run_export(store, [_decision("a", 1)])
+    result = run_export(store, [_decision("a", 2, value=25.0)])
+    assert (result.queued, result.superseded) == (1, 1)
     rows = {(r["decision_version"], r["queue_status"]) for r in store.items(include_closed=True)}
     assert rows == {(1, "superseded"), (2, "open")}
     assert [r["decision_version"] for r in store.items()] == [2]
@@ -45,24 +46,24 @@ def test_new_version_supersedes_and_keeps_the_old(tmp_path: Path) -> None:
 def test_owner_text_round_trips_unchanged(tmp_path: Path) -> None:
     owner = "o'brien; drop table queue_items; -- {{ 7*7 }}"
     store = SqliteQueueStore(tmp_path / "queue.sqlite")
-    store.enqueue([_decision("a", 1, owner=owner)])
+    run_export(store, [_decision("a", 1, owner=owner)])
     assert [r["owner_id"] for r in store.items(owner_id=owner)] == [owner]
     assert store.owner_summary()[0]["owner_id"] == owner
 
 
 def test_withdrawn_version_is_marked_not_deleted(tmp_path: Path) -> None:
     store = SqliteQueueStore(tmp_path / "queue.sqlite")
-    store.enqueue([_decision("a", 1)])
-    result = store.enqueue([{**_decision("a", 1), "status": "withdrawn"}])
-    assert (result.inserted, result.closed) == (0, 1)
+    run_export(store, [_decision("a", 1)])
+    result = run_export(store, [{**_decision("a", 1), "status": "withdrawn"}])
+    assert (result.queued, result.closed) == (0, 1)
     assert [r["queue_status"] for r in store.items(include_closed=True)] == ["withdrawn"]
     assert store.items() == []
 
 
 def test_each_queued_version_gets_one_assigned_event(tmp_path: Path) -> None:
     store = SqliteQueueStore(tmp_path / "queue.sqlite")
-    store.enqueue([_decision("a", 1)])
-    store.enqueue([_decision("a", 1), _decision("a", 2)])
+    run_export(store, [_decision("a", 1)])
+    run_export(store, [_decision("a", 1), _decision("a", 2)])
     events = store.events_after(0)
     assert [(e["decision_version"], e["event_type"]) for e in events] == [
         (1, "assigned"),
@@ -79,8 +80,6 @@ def test_overdue_decisions_are_escalated_once(tmp_path: Path) -> None:
         "escalate_to": "head.buying",
         "escalated_at": "2026-10-01T00:00:00",
     }
-    from stockops.queue.export import run_export
-
     assert run_export(store, [overdue, on_time, already]).escalations == 1
     assert run_export(store, [overdue]).escalations == 0
     [event] = [e for e in store.events_after(0) if e["event_type"] == "escalated"]
@@ -98,10 +97,10 @@ def test_event_snapshots_land_each_event_once(tmp_path: Path) -> None:
 
     store = SqliteQueueStore(tmp_path / "queue.sqlite")
     landing = tmp_path / "landing"
-    store.enqueue([_decision("a", 1)])
+    run_export(store, [_decision("a", 1)])
     assert snapshot_events(store, landing) == 1
     assert snapshot_events(store, landing) == 0
-    store.enqueue([_decision("b", 1)])
+    run_export(store, [_decision("b", 1)])
     assert snapshot_events(store, landing) == 1
     files = sorted((landing / "decision_events").glob("*.parquet"))
     queue_id = store.queue_id()
@@ -121,10 +120,10 @@ def test_a_new_queue_does_not_take_an_old_queues_files_for_its_own(tmp_path: Pat
 
     landing = tmp_path / "landing"
     old = SqliteQueueStore(tmp_path / "old.sqlite")
-    old.enqueue([_decision("a", 1), _decision("b", 1)])
+    run_export(old, [_decision("a", 1), _decision("b", 1)])
     assert snapshot_events(old, landing) == 2
     new = SqliteQueueStore(tmp_path / "new.sqlite")
-    new.enqueue([_decision("c", 1)])
+    run_export(new, [_decision("c", 1)])
     assert new.queue_id() != old.queue_id()
     assert snapshot_events(new, landing) == 1
     assert len(list((landing / "decision_events").glob("*.parquet"))) == 2

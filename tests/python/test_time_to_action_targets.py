@@ -34,7 +34,7 @@ import pytest
 
 from stockops import cli
 from stockops.queue import actions
-from stockops.queue import store as queue_store
+from stockops.queue import clock as queue_clock
 
 from support import PROJECT_DIR, use_dirs
 
@@ -139,7 +139,7 @@ def test_targets_name_exactly_the_slow_and_the_idle_owner(
 
     # 1. build; its export queues every decision fifteen days ago
     with pytest.MonkeyPatch.context() as clock:
-        clock.setattr(queue_store, "utc_now", lambda: actions.format_timestamp(queued))
+        clock.setattr(queue_clock, "utc_now", lambda: actions.format_timestamp(queued))
         first = run_build()
     assert first.success, first.failures
     decisions = query(

@@ -207,14 +207,14 @@ def _worker_entry(*job: Any) -> dict[str, Any]:
 @contextmanager
 def queue_clock(moment: datetime) -> Iterator[None]:
     """The queue store's clock on simulated time (it stamps assigned/escalated events)."""
-    import stockops.queue.store as queue_store
+    from stockops.queue import clock
 
-    saved = queue_store.utc_now
-    queue_store.utc_now = lambda: moment.strftime(QUEUE_TIME)
+    saved = clock.utc_now
+    clock.utc_now = lambda: moment.strftime(QUEUE_TIME)
     try:
         yield
     finally:
-        queue_store.utc_now = saved
+        clock.utc_now = saved
 
 
 def _moment(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:

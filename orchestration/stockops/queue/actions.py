@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from stockops.queue.store import AUTO_ACTOR
+from stockops.queue.rows import AUTO_ACTOR
 
 # CLI action -> the decision_events.event_type it appends
 ACTIONS: dict[str, str] = {

@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from stockops.queue import actions
-from stockops.queue.store import QueueStore, queue_status
+from stockops.queue.rows import queue_status
+from stockops.queue.store import QueueStore
 
 
 @dataclass

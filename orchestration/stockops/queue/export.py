@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from stockops import settings
-from stockops.queue.store import LOCAL_CHANNEL, QueueStore, ReconcileResult, utc_now
+from stockops.queue.clock import utc_now
+from stockops.queue.reconciliation import ReconcileResult
+from stockops.queue.store import QueueStore
 
 WEBHOOK_CHANNEL = "webhook"
 
@@ -253,4 +255,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-__all__ = ["LOCAL_CHANNEL", "WEBHOOK_CHANNEL", "ExportReport", "deliver_webhooks", "run_export"]
+__all__ = ["WEBHOOK_CHANNEL", "ExportReport", "deliver_webhooks", "run_export"]

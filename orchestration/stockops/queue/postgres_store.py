@@ -17,7 +17,9 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from stockops.queue.store import POSTGRES, Cursor, QueueStore, schema_ddl
+from stockops.queue.schema import schema_ddl
+from stockops.queue.sql import POSTGRES, Cursor
+from stockops.queue.store import QueueStore
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _DDL_LOCK = 7_261_001  # advisory lock keys, private to stockops

@@ -1,6 +1,6 @@
 """The embedded owner-queue store: one SQLite file (WAL) beside the warehouse.
 
-All queue logic lives in `stockops.queue.store`; this module gives it SQLite connections. Write
+All queue logic lives behind `stockops.queue.store`; this module gives it SQLite connections. Write
 transactions take the database lock up front (BEGIN IMMEDIATE), so a batch commits whole or not
 at all; remote deliveries are serialised by an exclusive file lock beside the database, which
 the operating system releases when the exporter dies.
@@ -15,25 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from stockops.queue.store import (
-    SQLITE,
-    SYSTEM_ACTOR,
-    Cursor,
-    ExportResult,
-    QueueStore,
-    added_column_types,
-    queue_status,
-    schema_ddl,
-    utc_now,
-)
-
-__all__ = [
-    "SYSTEM_ACTOR",
-    "ExportResult",
-    "SqliteQueueStore",
-    "queue_status",
-    "utc_now",
-]
+from stockops.queue.schema import added_column_types, schema_ddl
+from stockops.queue.sql import SQLITE, Cursor
+from stockops.queue.store import QueueStore
 
 # columns added after the first release of the queue file; added in place to older files
 _ADDED_COLUMNS = {
