@@ -24,7 +24,7 @@ import dagster as dg
 import duckdb
 
 from stockops import settings
-from stockops.dbt_assets import stockops_dbt_models
+from stockops.dbt_assets import DEFAULT_OWNER, stockops_dbt_models
 
 MARTS_SCHEMA = "marts"
 MANIFEST_NAME = "_manifest.json"
@@ -156,6 +156,7 @@ MART_KEYS = dbt_model_keys_in_schema(stockops_dbt_models)
     deps=MART_KEYS,
     group_name="publish",
     kinds={"parquet"},
+    owners=[DEFAULT_OWNER],
     description=(
         "Every table of schema marts as <warehouse>/published/<table>.parquet plus _manifest.json, "
         "each swapped in atomically: what BI tools and the CLI read instead of the live DuckDB file."
