@@ -50,12 +50,18 @@ def dagster_owner(owner: str) -> str:
     return owner if "@" in owner or owner.startswith("team:") else f"team:{owner}"
 
 
+def dbt_meta(dbt_resource_props: Mapping[str, Any]) -> dict[str, Any]:
+    """A dbt node's `meta`, whether the yml put it under `config:` or beside it."""
+    return {
+        **((dbt_resource_props.get("config") or {}).get("meta") or {}),
+        **(dbt_resource_props.get("meta") or {}),
+    }
+
+
 def dbt_owners(dbt_resource_props: Mapping[str, Any]) -> list[str]:
     """The owners a dbt node names itself (pure): `meta.owner` or `config.meta.owner`, a name or a
     list; empty when it names none."""
-    meta = {**(dbt_resource_props.get("config") or {}).get("meta", {})}
-    meta.update(dbt_resource_props.get("meta") or {})
-    owner = meta.get("owner") or []
+    owner = dbt_meta(dbt_resource_props).get("owner") or []
     return [dagster_owner(str(o)) for o in ([owner] if isinstance(owner, str) else owner)]
 
 

@@ -31,7 +31,7 @@ import dagster as dg
 import duckdb
 
 from stockops import settings
-from stockops.dbt_assets import DEFAULT_OWNER, stockops_dbt_models
+from stockops.dbt_assets import DEFAULT_OWNER, dbt_meta, stockops_dbt_models
 
 MARTS_SCHEMA = "marts"
 MANIFEST_NAME = "_manifest.json"
@@ -93,10 +93,9 @@ def mart_docs(dbt_manifest: Mapping[str, Any], schema: str = MARTS_SCHEMA) -> di
     for node in dbt_manifest.get("nodes", {}).values():
         if node.get("resource_type") != "model" or node.get("schema") != schema:
             continue
-        meta = {**(node.get("config") or {}).get("meta", {}), **(node.get("meta") or {})}
         docs[node.get("alias") or node["name"]] = {
             "description": (node.get("description") or "").strip() or None,
-            "grain": meta.get("grain"),
+            "grain": dbt_meta(node).get("grain"),
             "columns": {
                 name: (column.get("description") or "").strip() or None
                 for name, column in (node.get("columns") or {}).items()
@@ -184,7 +183,10 @@ def publish_marts(
         "tables": tables,
     }
     with _atomic_target(out / MANIFEST_NAME) as temp:
-        temp.write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+        temp.write_text(
+            json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
 
     for stale in out.glob("*.parquet"):
         if stale.stem not in tables:
@@ -199,11 +201,11 @@ def publish_marts(
 def read_manifest(published_dir: str | os.PathLike[str]) -> dict[str, Any]:
     """The last published `_manifest.json` (empty when nothing was published yet)."""
     path = Path(published_dir) / MANIFEST_NAME
-    return json.loads(path.read_text()) if path.exists() else {}
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 # --------------------------------------------------------------------------------- Dagster asset
-def dbt_manifest(dbt_assets: dg.AssetsDefinition) -> Mapping[str, Any]:
+def dbt_assets_manifest(dbt_assets: dg.AssetsDefinition) -> Mapping[str, Any]:
     """The dbt manifest the dbt assets were loaded from."""
     from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 
@@ -215,7 +217,7 @@ def dbt_model_keys_in_schema(
 ) -> list[dg.AssetKey]:
     """Asset keys of the dbt models that dbt builds into `schema`, from the manifest behind the
     dbt assets' specs (the schema dbt resolved, not a guess from the key)."""
-    manifest = dbt_manifest(dbt_assets)
+    manifest = dbt_assets_manifest(dbt_assets)
     keys = []
     for spec in dbt_assets.specs:
         node = manifest["nodes"].get(spec.metadata.get("dagster_dbt/unique_id", ""))
@@ -225,7 +227,7 @@ def dbt_model_keys_in_schema(
 
 
 MART_KEYS = dbt_model_keys_in_schema(stockops_dbt_models)
-DBT_MANIFEST = dbt_manifest(stockops_dbt_models)  # the marts' descriptions and grains
+DBT_MANIFEST = dbt_assets_manifest(stockops_dbt_models)  # the marts' descriptions and grains
 
 
 @dg.asset(
