@@ -196,18 +196,24 @@ CHECK_STATUS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "not_run": "NOT 
 
 
 def print_check_summary(checks: Sequence[Any], out: TextIO | None = None) -> None:
-    """Every stockops check of the run (pass / warn / fail / not run, with its first offenders),
-    then the dbt tests: counted, and listed when they did not pass. `checks` are
-    stockops.pipeline.CheckSummary rows."""
+    """Every stockops check of the run, one line each: its result (PASS / WARN: failed, WARN
+    severity / FAIL: failed, ERROR / NOT RUN), name, asset, severity, description and figures,
+    then its first offenders; then the dbt tests: counted, and listed the same way when they did
+    not pass. `checks` are stockops.pipeline.CheckSummary rows."""
     if not checks:
         return
     out = out or sys.stdout
     dbt_tests = [c for c in checks if c.is_dbt_test]
     listed = [c for c in checks if not c.is_dbt_test] + [c for c in dbt_tests if c.status != "pass"]
-    width = max(len(c.name) for c in listed) if listed else 0
+    width = max((len(c.name) for c in listed), default=0)
+    asset_width = max((len(c.asset) for c in listed), default=0)
     print("\nchecks", file=out)
     for check in listed:
-        print(f"  {CHECK_STATUS[check.status]:<7}  {check.name:<{width}}  {check.asset}", file=out)
+        line = (
+            f"  {CHECK_STATUS[check.status]:<7}  {check.name:<{width}}  "
+            f"{check.asset:<{asset_width}}  {check.severity or '-':<5}  {check.detail}"
+        )
+        print(line.rstrip(), file=out)
         for line in check.offenders:
             print(f"  {'':<7}    - {line}", file=out)
     if not dbt_tests:

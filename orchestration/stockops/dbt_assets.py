@@ -5,7 +5,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +40,42 @@ def dbt_build_args(config: DbtBuildConfig) -> list[str]:
     return args
 
 
+DEFAULT_OWNER = "team:inventory-analytics"  # owner of every asset that names no owner of its own
+
+
+def dagster_owner(owner: str) -> str:
+    """A dbt `meta.owner` as a Dagster owner: an e-mail address as it is, anything else as a
+    team (`inventory-analytics` -> `team:inventory-analytics`)."""
+    owner = owner.strip()
+    return owner if "@" in owner or owner.startswith("team:") else f"team:{owner}"
+
+
+def dbt_meta(dbt_resource_props: Mapping[str, Any]) -> dict[str, Any]:
+    """A dbt node's `meta`, whether the yml put it under `config:` or beside it."""
+    return {
+        **((dbt_resource_props.get("config") or {}).get("meta") or {}),
+        **(dbt_resource_props.get("meta") or {}),
+    }
+
+
+def dbt_owners(dbt_resource_props: Mapping[str, Any]) -> list[str]:
+    """The owners a dbt node names itself (pure): `meta.owner` or `config.meta.owner`, a name or a
+    list; empty when it names none."""
+    owner = dbt_meta(dbt_resource_props).get("owner") or []
+    return [dagster_owner(str(o)) for o in ([owner] if isinstance(owner, str) else owner)]
+
+
 class StockopsTranslator(DagsterDbtTranslator):
-    """Groups assets by their dbt folder (staging, intermediate, marts) and seeds as policy."""
+    """Groups assets by their dbt folder (staging, intermediate, marts) and seeds as policy.
+    Owners: the node's `meta.owner`, else what dagster-dbt reads by default (`meta.dagster.owners`,
+    the owner e-mail of the node's dbt group), else DEFAULT_OWNER."""
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        return (
+            dbt_owners(dbt_resource_props)
+            or super().get_owners(dbt_resource_props)
+            or [DEFAULT_OWNER]
+        )
 
     def get_group_name(self, dbt_resource_props: dict[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
@@ -75,6 +109,23 @@ def stockops_dbt_models(
     finally:  # a failed build's parse is as good as a successful one's
         keep_partial_parse(target, cache)
 
+
+def dbt_source_specs(dbt_assets: dg.AssetsDefinition) -> list[dg.AssetSpec]:
+    """The dbt sources behind `dbt_assets` (the landing tables) as assets of their own, described
+    and owned as the translator says; without them Dagster would show bare stubs in no group."""
+    from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
+
+    manifest, translator, _ = get_manifest_and_translator_from_dbt_assets([dbt_assets])
+    return [
+        # the source's own description (the translator's default appends an empty "Raw SQL")
+        translator.get_asset_spec(manifest, unique_id, dbt_project()).replace_attributes(
+            description=source.get("description") or None
+        )
+        for unique_id, source in sorted(manifest["sources"].items())
+    ]
+
+
+landing_sources = dbt_source_specs(stockops_dbt_models)
 
 PARTIAL_PARSE = "partial_parse.msgpack"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dagster as dg
 
 from stockops.checks import owner_queue_checks, time_to_action_target_checks
-from stockops.dbt_assets import stockops_dbt_models
+from stockops.dbt_assets import landing_sources, stockops_dbt_models
 from stockops.publish import published_marts
 from stockops.queue_assets import owner_queue
 from stockops.resources import dbt_resource
@@ -16,7 +16,7 @@ from stockops.sensors import landing_files_sensor
 __all__ = ["BUILD_JOB_NAME", "SWEEP_JOB_NAME", "defs"]
 
 defs = dg.Definitions(
-    assets=[stockops_dbt_models, owner_queue, published_marts],
+    assets=[*landing_sources, stockops_dbt_models, owner_queue, published_marts],
     asset_checks=[owner_queue_checks, time_to_action_target_checks],
     jobs=JOBS,
     schedules=SCHEDULES,

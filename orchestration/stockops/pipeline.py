@@ -25,6 +25,8 @@ class CheckSummary:
     status: str  # pass, warn, fail, or not_run (planned, never evaluated: an upstream step failed)
     offenders: tuple[str, ...] = ()  # the first offenders, one short line each
     is_dbt_test: bool = False
+    severity: str = ""  # ERROR or WARN, as the check reported it ("" when it did not run)
+    detail: str = ""  # the check's description and its figures (check_detail)
 
 
 @dataclass
@@ -40,6 +42,21 @@ class BuildOutcome:
     )  # every check of the run (summarize_checks)
 
 
+FIGURES = (dg.IntMetadataValue, dg.FloatMetadataValue, dg.TextMetadataValue, dg.BoolMetadataValue)
+
+
+def check_detail(description: str | None, metadata: dict[str, Any]) -> str:
+    """A check result in one line: its description, then its plain figures (numbers, flags and
+    short texts of its metadata; tables, JSON and dagster-dbt's bookkeeping left out), e.g.
+    `median signal-to-queue latency 1303.2 h exceeds 24.0 h; count=40, median_hours=1303.2`."""
+    figures = ", ".join(
+        f"{key}={value.value}"
+        for key, value in metadata.items()
+        if isinstance(value, FIGURES) and "/" not in key and value.value is not None
+    )
+    return "; ".join(part for part in (description, figures) if part)
+
+
 def summarize_checks(
     events: Iterable[dg.DagsterEvent], python_checks: Collection[dg.AssetCheckKey]
 ) -> list[CheckSummary]:
@@ -49,7 +66,7 @@ def summarize_checks(
     from the check's `first_offenders` metadata (stockops' Python checks) or dbt's failed row count
     (dbt tests); every check not in `python_checks` is a dbt test."""
     order: dict[dg.AssetCheckKey, None] = {}  # insertion-ordered set
-    results: dict[dg.AssetCheckKey, tuple[str, tuple[str, ...]]] = {}
+    results: dict[dg.AssetCheckKey, dict[str, Any]] = {}
     for event in events:
         data = event.event_specific_data
         if event.event_type not in (
@@ -61,27 +78,29 @@ def summarize_checks(
         order.setdefault(key)
         if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED:
             continue
+        result = {
+            "severity": data.severity.value,
+            "detail": check_detail(data.description, data.metadata),
+        }
+        results[key] = result
         if data.passed:
-            results[key] = ("pass", ())
+            result["status"] = "pass"
             continue
         offenders = data.metadata.get("first_offenders")
         failed_rows = data.metadata.get("dagster_dbt/failed_row_count")
         if offenders is not None:
-            lines = tuple(str(line) for line in offenders.value)
+            result["offenders"] = tuple(str(line) for line in offenders.value)
         elif failed_rows is not None:
-            lines = (f"{failed_rows.value} failing rows",)
-        else:
-            lines = ()
-        status = "warn" if data.severity == dg.AssetCheckSeverity.WARN else "fail"
-        results[key] = (status, lines)
+            result["offenders"] = (f"{failed_rows.value} failing rows",)
+        result["status"] = "warn" if data.severity == dg.AssetCheckSeverity.WARN else "fail"
     for key in sorted(python_checks, key=lambda k: (k.asset_key.to_user_string(), k.name)):
         order.setdefault(key)
     return [
         CheckSummary(
             key.name,
             key.asset_key.to_user_string(),
-            *results.get(key, ("not_run", ())),
             is_dbt_test=key not in python_checks,
+            **results.get(key, {"status": "not_run"}),
         )
         for key in order
     ]
@@ -111,14 +130,18 @@ def run_build(
     as_of_date: str = "", full_refresh: bool = False, job_name: str | None = None
 ) -> BuildOutcome:
     """Execute `stockops_build` (or another job of the code location, e.g. the escalation sweep)
-    in this process; fails only on step failures and failed ERROR checks."""
+    in this process; fails only on step failures and failed ERROR checks. A successful
+    `stockops_build` records the landing files it read as the landing sensor's cursor."""
     cfg = settings.load().export()  # also writes DAGSTER_HOME/dagster.yaml when missing
     ensure_manifest()
     from stockops.checks import PYTHON_CHECK_KEYS
     from stockops.definitions import BUILD_JOB_NAME, defs
     from stockops.run_liveness import run_tags
+    from stockops.sensors import record_built_landing, scan_landing
 
     job = defs.resolve_job_def(job_name or BUILD_JOB_NAME)
+    # what this build reads; files landing while it runs are left for the sensor
+    landing = scan_landing(cfg.landing_dir) if job.name == BUILD_JOB_NAME else None
     with dg.DagsterInstance.from_config(str(cfg.dagster_home)) as instance:
         result = job.execute_in_process(
             run_config=build_run_config(as_of_date, full_refresh),
@@ -126,6 +149,8 @@ def run_build(
             raise_on_error=False,
             tags=run_tags(),  # pid and host: a later run can tell when this process is gone
         )
+        if landing is not None and result.success:
+            record_built_landing(instance, landing)  # the sensor need not build them again
     failures = dbt_failures(result.run_id)
     failures += [
         f"{event.step_key}: {root_cause(event.step_failure_data.error)}"

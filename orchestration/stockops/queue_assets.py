@@ -3,7 +3,7 @@
 import dagster as dg
 
 from stockops import settings, time_to_action
-from stockops.dbt_assets import model_key
+from stockops.dbt_assets import DEFAULT_OWNER, model_key
 from stockops.queue.backends import open_store, webhook_endpoint
 from stockops.queue.event_snapshot import snapshot_events
 from stockops.queue.export import run_export
@@ -15,6 +15,7 @@ from stockops.warehouse import read_decisions
     deps=[model_key("fct_decisions"), model_key("fct_time_to_action_targets")],
     group_name="queues",
     kinds={"sqlite"},
+    owners=[DEFAULT_OWNER],
     description=(
         "Owner queues: every open decision version of fct_decisions (with its lines), delivered "
         "once through an outbox and a delivery ledger, keyed on (decision_id, decision_version); "

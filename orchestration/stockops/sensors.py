@@ -13,6 +13,9 @@ each file's size and modification time with its cursor, a JSON map of relative p
 
 The run key is derived from the change set, so a change is asked for once however often the sensor
 is evaluated. Runs queue behind each other (dagster.yaml: one run at a time).
+
+A successful `stockops run` build records the landing files it read as the sensor's cursor in the
+Dagster instance (record_built_landing), so `make dev` after `make demo` does not build them again.
 """
 
 import hashlib
@@ -28,6 +31,10 @@ from stockops import settings
 from stockops.schedules import BUILD_JOB_NAME
 from stockops.settings import EVENTS_TABLE
 
+SENSOR_NAME = "landing_files_sensor"
+# the code location as `make dev` loads it (`dagster dev -m stockops.definitions`): Dagster names
+# it after the module, and finds a sensor's stored state by location, repository and sensor name
+DEFINITIONS_MODULE = "stockops.definitions"
 LANDING_SUFFIXES = (".parquet", ".csv")
 IGNORED_TOP_DIRS = frozenset({EVENTS_TABLE})
 TRIGGER_TAG = "stockops/trigger"
@@ -117,8 +124,12 @@ def _tables(paths: list[str]) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
+def encode_cursor(files: Snapshot) -> str:
+    return json.dumps({"files": files}, sort_keys=True, separators=(",", ":"))
+
+
 @dg.sensor(
-    name="landing_files_sensor",
+    name=SENSOR_NAME,
     job_name=BUILD_JOB_NAME,
     minimum_interval_seconds=settings.current().sensor_interval_seconds,
     default_status=dg.DefaultSensorStatus.RUNNING,
@@ -139,7 +150,7 @@ def landing_files_sensor(
     ready, cursor = evaluate_landing(
         prev, now, time.time_ns(), settings.current().sensor_settle_seconds
     )
-    next_cursor = json.dumps({"files": cursor}, sort_keys=True, separators=(",", ":"))
+    next_cursor = encode_cursor(cursor)
     if not ready:
         return dg.SensorResult(
             skip_reason=dg.SkipReason(
@@ -162,3 +173,50 @@ def landing_files_sensor(
         ],
         cursor=next_cursor,
     )
+
+
+def record_built_landing(instance: dg.DagsterInstance, built: Snapshot) -> None:
+    """Record landing files a build has read (`built`, a scan_landing taken before it started) in
+    the sensor's cursor: in every state the instance holds for the sensor, or, when it holds none
+    (the daemon never ran), in a new one for the code location `make dev` loads. Files the cursor
+    knows and the build did not read keep their entry. Dagster has no public call to set a cursor
+    outside a workspace (`dagster sensor cursor --set` loads the code location first), hence its
+    storage classes here."""
+    from dagster._core.definitions.repository_definition import SINGLETON_REPOSITORY_NAME
+    from dagster._core.definitions.sensor_definition import SensorType
+    from dagster._core.remote_origin import RemoteInstigatorOrigin, RemoteRepositoryOrigin
+    from dagster._core.scheduler.instigation import (
+        InstigatorState,
+        InstigatorStatus,
+        InstigatorType,
+        SensorInstigatorData,
+    )
+    from dagster._core.workspace.load import location_origin_from_module_name
+
+    states = [
+        state
+        for state in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR)
+        if state.name == SENSOR_NAME
+    ]
+    if not states:
+        location = location_origin_from_module_name(DEFINITIONS_MODULE, None, None)
+        # as the daemon creates the state of a sensor that is on by default
+        state = InstigatorState(
+            RemoteInstigatorOrigin(
+                RemoteRepositoryOrigin(location, SINGLETON_REPOSITORY_NAME), SENSOR_NAME
+            ),
+            InstigatorType.SENSOR,
+            InstigatorStatus.DECLARED_IN_CODE,
+            SensorInstigatorData(
+                min_interval=settings.current().sensor_interval_seconds,
+                last_sensor_start_timestamp=time.time(),
+                sensor_type=SensorType.STANDARD,
+            ),
+        )
+        states = [instance.add_instigator_state(state)]
+    for state in states:
+        data = state.instigator_data or SensorInstigatorData()
+        files = {**load_cursor(data.cursor), **built}
+        instance.update_instigator_state(
+            state.with_data(data._replace(cursor=encode_cursor(files)))
+        )

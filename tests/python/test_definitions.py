@@ -6,7 +6,13 @@ import dagster as dg
 import pytest
 
 from stockops.checks import PYTHON_CHECK_KEYS, TARGETS_MART
-from stockops.dbt_assets import DbtBuildConfig, dbt_build_args
+from stockops.dbt_assets import (
+    DEFAULT_OWNER,
+    DbtBuildConfig,
+    StockopsTranslator,
+    dbt_build_args,
+    dbt_owners,
+)
 from stockops.definitions import BUILD_JOB_NAME, SWEEP_JOB_NAME, defs
 from stockops.time_to_action import METRICS
 
@@ -63,3 +69,62 @@ def test_dbt_build_args() -> None:
     ]
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         dbt_build_args(DbtBuildConfig(as_of_date="01/10/2026"))
+
+
+def test_every_asset_has_an_owner_and_dbt_nodes_take_theirs_from_meta() -> None:
+    from stockops.dbt_assets import landing_sources, stockops_dbt_models
+
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        assert graph.get(key).owners, key.to_user_string()
+    manifest = dbt_project_manifest()
+    nodes = {**manifest["nodes"], **manifest["sources"]}
+    for spec in [*stockops_dbt_models.specs, *landing_sources]:
+        node = nodes[spec.metadata["dagster_dbt/unique_id"]]
+        expected = dbt_owners(node) or [DEFAULT_OWNER]
+        assert list(spec.owners) == expected, spec.key.to_user_string()
+    # the landing tables are described assets of group landing, not bare stubs
+    landing = graph.get(dg.AssetKey(["landing", "inventory_transactions"]))
+    assert landing.group_name == "landing" and landing.description
+
+
+def dbt_project_manifest() -> dict:
+    import json
+
+    from stockops.resources import dbt_project
+
+    return json.loads(dbt_project().manifest_path.read_text())
+
+
+@pytest.mark.parametrize(
+    ("props", "owners"),
+    [
+        ({"meta": {"owner": "supply-planning"}}, ["team:supply-planning"]),
+        ({"config": {"meta": {"owner": "ana@example.com"}}}, ["ana@example.com"]),
+        (
+            {"meta": {"owner": ["team:buyers", "ana@example.com"]}},
+            ["team:buyers", "ana@example.com"],
+        ),
+        # meta.owner first, then dagster-dbt's own sources: meta.dagster.owners, the group's owner
+        ({"meta": {"dagster": {"owners": ["team:ops"]}}}, ["team:ops"]),
+        ({"group": {"owner": {"email": "lead@example.com"}}}, ["lead@example.com"]),
+        ({"meta": {}}, [DEFAULT_OWNER]),
+    ],
+)
+def test_translator_owners(props: dict, owners: list[str]) -> None:
+    assert StockopsTranslator().get_owners(props) == owners
+
+
+def test_error_checks_block_and_warn_checks_do_not() -> None:
+    graph = defs.resolve_asset_graph()
+    blocking = {key for key in graph.asset_check_keys if graph.get_check_spec(key).blocking}
+    owner_queue = dg.AssetKey("owner_queue")
+    assert {k.name for k in PYTHON_CHECK_KEYS & blocking} == {
+        "owner_resolved",
+        "overdue_escalated",
+        "queue_reconciles",
+    }
+    assert {k.asset_key for k in PYTHON_CHECK_KEYS & blocking} == {owner_queue}
+    # dbt tests: ERROR severity blocks the models after them (dagster-dbt), WARN does not
+    dbt_checks = graph.asset_check_keys - PYTHON_CHECK_KEYS
+    assert any("not_fallback_owner" in k.name for k in dbt_checks & blocking)

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
+from dagster._core.scheduler.instigation import InstigatorType
 
-from stockops import cli
+from stockops import cli, sensors
+from stockops.checks import PYTHON_CHECK_KEYS
 from stockops.pipeline import run_build
 from stockops.queue.sqlite_store import SqliteQueueStore
 
-from support import CSV_FIXTURE, use_dirs
+from support import CSV_FIXTURE, PROJECT_DIR, use_dirs
 
 pytestmark = pytest.mark.slow
 
@@ -61,6 +65,39 @@ def test_second_run_adds_no_queue_rows(built) -> None:
     assert "Partial parsing enabled" in text
 
 
+def test_the_landing_sensor_does_not_rebuild_what_a_run_built(
+    built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make dev` after `make demo`: the run recorded the landing files it built as the sensor's
+    cursor, for the code location `make dev` loads; the sensor starts nothing until a file lands."""
+    cfg, _ = built
+    with dg.DagsterInstance.from_config(str(cfg.dagster_home)) as instance:
+        [state] = [
+            s
+            for s in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR)
+            if s.name == sensors.SENSOR_NAME
+        ]
+        make_dev = re.search(r"dagster dev -m (\S+)", (PROJECT_DIR / "Makefile").read_text())
+        assert state.selector.location_name == make_dev.group(1)
+        cursor = state.instigator_data.cursor
+        assert set(sensors.load_cursor(cursor)) == set(sensors.scan_landing(cfg.landing_dir))
+
+        landing = tmp_path / "landing"
+        shutil.copytree(cfg.landing_dir, landing)  # sizes and mtimes kept: the same files
+        monkeypatch.setenv("STOCKOPS_LANDING_DIR", str(landing))
+        monkeypatch.setenv("STOCKOPS_WAREHOUSE_DIR", str(tmp_path / "warehouse"))
+        monkeypatch.setenv("STOCKOPS_SENSOR_SETTLE_SECONDS", "0")
+
+        def tick() -> dg.SensorResult:
+            context = dg.build_sensor_context(instance=instance, cursor=cursor)
+            return sensors.landing_files_sensor(context)
+
+        assert not tick().run_requests
+        shutil.copy(next((landing / "products").iterdir()), landing / "products" / "later.parquet")
+        [request] = tick().run_requests
+        assert request.tags[sensors.CHANGED_FILES_TAG] == "1"
+
+
 def test_queue_list_json(built, capsys: pytest.CaptureFixture[str]) -> None:
     cfg, _ = built
     owner = SqliteQueueStore(cfg.queue_path).owner_summary()[0]["owner_id"]
@@ -91,6 +128,17 @@ def test_run_on_csv_landing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     out = capsys.readouterr().out
     assert code == 0, out
     assert "owner_id" in out and "open_decisions" in out
+    # every Python check printed on one line: result, check, asset, severity, then its figures
+    summary = out[out.index("\nchecks") :].splitlines()
+    lines = {line.split()[1]: line.split(maxsplit=4) for line in summary if line.startswith("  ")}
+    for key in PYTHON_CHECK_KEYS:
+        status, _, asset, severity, detail = lines[key.name]
+        assert status in ("PASS", "WARN", "FAIL") and asset == key.asset_key.to_user_string()
+        assert severity in ("ERROR", "WARN") and (status != "WARN" or severity == "WARN")
+    assert lines["signal_to_queue_latency"][3] == "WARN"  # printed whether it passed or not
+    assert "bound_median_hours=24.0" in lines["signal_to_queue_latency"][4]
+    assert "rows_checked=" in lines["owner_resolved"][4]
+    assert any(line.strip().startswith("dbt tests: ") for line in summary)
     con = duckdb.connect(str(tmp_path / "wh" / "stockops.duckdb"), read_only=True)
     try:
         quarantined = con.execute(

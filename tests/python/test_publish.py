@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import textwrap
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from stockops import publish
 
@@ -46,6 +49,15 @@ def parquet_rows(path: Path) -> int:
         con.close()
 
 
+def marts_yml(model: str) -> dict:
+    """The yml block of a mart model, wherever under models/marts its file lives."""
+    for path in (PROJECT_DIR / "models" / "marts").rglob("*.yml"):
+        for block in yaml.safe_load(path.read_text()).get("models") or []:
+            if block["name"] == model:
+                return block
+    raise AssertionError(f"no yml for {model}")
+
+
 def leftovers(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir() if p.name.startswith("."))
 
@@ -64,13 +76,75 @@ def test_publish_writes_every_mart_and_a_manifest(tmp_path: Path) -> None:
     assert parquet_rows(out / "fct_b.parquet") == 5
     manifest = publish.read_manifest(out)
     assert manifest["run_id"] == "run-1"
+    assert manifest["stockops_version"] == version("stockops")
+    # no dbt manifest given: types from the table, no descriptions
     assert manifest["tables"]["fct_a"] == {
         "file": "fct_a.parquet",
         "rows": 3,
-        "columns": ["id", "label"],
+        "description": None,
+        "grain": None,
+        "columns": [
+            {"name": "id", "type": "BIGINT", "description": None},
+            {"name": "label", "type": "VARCHAR", "description": None},
+        ],
     }
     assert manifest["published_at"].endswith("Z")
     assert leftovers(out) == []
+
+
+def kv_metadata(path: Path) -> dict[str, str]:
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            "select decode(key), decode(value) from parquet_kv_metadata(?)", [str(path)]
+        ).fetchall()
+    finally:
+        con.close()
+    return dict(rows)
+
+
+def test_published_marts_describe_themselves(tmp_path: Path) -> None:
+    """Descriptions and grain from the dbt manifest, types from the table, the stockops version:
+    in _manifest.json and in each Parquet file's key-value metadata."""
+    db = make_warehouse(tmp_path / "stockops.duckdb")
+    dbt_manifest = {
+        "nodes": {
+            "model.stockops.fct_a": {
+                "resource_type": "model",
+                "name": "fct_a",
+                "alias": "fct_a",
+                "schema": "marts",
+                "description": "One row per a, it's\n",
+                "config": {"meta": {"grain": "one row per a (id)"}},
+                "columns": {"id": {"description": "The id."}, "label": {"description": "Ünïcode."}},
+            },
+            # same name in another schema: not a mart
+            "model.stockops.other": {
+                "resource_type": "model",
+                "name": "fct_b",
+                "schema": "staging",
+            },
+        }
+    }
+    out = tmp_path / "published"
+    publish.publish_marts(db, out, dbt_manifest=dbt_manifest)
+    entry = publish.read_manifest(out)["tables"]["fct_a"]
+    assert entry["description"] == "One row per a, it's"
+    assert entry["grain"] == "one row per a (id)"
+    assert entry["columns"] == [
+        {"name": "id", "type": "BIGINT", "description": "The id."},
+        {"name": "label", "type": "VARCHAR", "description": "Ünïcode."},
+    ]
+    kv = kv_metadata(out / "fct_a.parquet")
+    assert json.loads(kv.pop("stockops.columns")) == entry["columns"]
+    assert kv == {
+        "stockops.version": version("stockops"),
+        "stockops.table": "fct_a",
+        "stockops.description": "One row per a, it's",
+        "stockops.grain": "one row per a (id)",
+    }
+    assert publish.read_manifest(out)["tables"]["fct_b"]["grain"] is None
+    assert "stockops.grain" not in kv_metadata(out / "fct_b.parquet")
 
 
 def test_republish_swaps_files_and_an_open_reader_keeps_the_old_one(tmp_path: Path) -> None:
@@ -120,6 +194,24 @@ def test_a_failed_publish_leaves_the_previous_files(
     assert leftovers(out) == []  # no temporary file left behind
 
 
+def test_every_mart_states_its_grain_and_the_grain_is_its_tested_key() -> None:
+    """`config.meta.grain` (published in the manifest) names, in parentheses, the columns of the
+    mart's uniqueness test: the stated grain is the tested one."""
+    from stockops.docs_gen import grain
+
+    marts = [
+        block
+        for path in (PROJECT_DIR / "models" / "marts").rglob("*.yml")
+        for block in yaml.safe_load(path.read_text()).get("models") or []
+    ]
+    assert len(marts) >= 10
+    for mart in marts:
+        stated = mart["config"]["meta"]["grain"]
+        assert stated.startswith("one row per "), mart["name"]
+        keys = re.findall(r"\(([^()]*)\)", stated)[-1]
+        assert [k.strip() for k in keys.split(",")] == grain(mart), mart["name"]
+
+
 @pytest.mark.slow
 def test_tiny_build_publishes_every_mart(tiny_build) -> None:
     assert tiny_build.outcome.success, tiny_build.outcome.failures
@@ -134,6 +226,27 @@ def test_tiny_build_publishes_every_mart(tiny_build) -> None:
     assert {name: parquet_rows(published / f"{name}.parquet") for name in marts} == marts
     manifest = publish.read_manifest(published)
     assert {t: m["rows"] for t, m in manifest["tables"].items()} == marts
+    # every mart describes itself as its yml does: grain, description, every column's type and
+    # description, and the same in its Parquet file
+    for table, entry in manifest["tables"].items():
+        yml = marts_yml(table)
+        assert entry["grain"] == yml["config"]["meta"]["grain"], table
+        assert entry["description"] == yml["description"].strip()
+        assert [(c["name"], c["description"]) for c in entry["columns"]] == [
+            (c["name"], c["description"].strip()) for c in yml["columns"]
+        ]
+        types = dict(
+            tiny_build.query(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'marts' and table_name = ?",
+                [table],
+            )
+        )
+        assert {c["name"]: c["type"] for c in entry["columns"]} == types
+        kv = kv_metadata(published / entry["file"])
+        assert kv["stockops.grain"] == entry["grain"]
+        assert kv["stockops.version"] == manifest["stockops_version"] == version("stockops")
+        assert json.loads(kv["stockops.columns"]) == entry["columns"]
     assert manifest["run_id"]  # the Dagster run that published (other tests may run again)
     assert set(tiny_build.outcome.published) == set(marts)
     assert leftovers(published) == []

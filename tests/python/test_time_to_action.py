@@ -151,13 +151,21 @@ def test_check_summary_of_a_real_run(capsys: pytest.CaptureFixture[str]) -> None
         ]
     )
     def good_checks():
-        yield dg.AssetCheckResult(check_name="fine", asset_key="good", passed=True)
+        yield dg.AssetCheckResult(
+            check_name="fine", asset_key="good", passed=True, metadata={"rows_checked": 3}
+        )
         yield dg.AssetCheckResult(
             check_name="slowish",
             asset_key="good",
             passed=False,
             severity=dg.AssetCheckSeverity.WARN,
-            metadata={"first_offenders": dg.MetadataValue.json(["x is slow"])},
+            description="median 30 h exceeds 24 h",
+            metadata={
+                "median_hours": 30.5,
+                "sample": "last export",
+                "slowest": dg.MetadataValue.md("| table |"),
+                "first_offenders": dg.MetadataValue.json(["x is slow"]),
+            },
         )
         yield dg.AssetCheckResult(
             check_name="late",
@@ -185,20 +193,36 @@ def test_check_summary_of_a_real_run(capsys: pytest.CaptureFixture[str]) -> None
         dg.AssetCheckKey(dg.AssetKey("good"), name) for name in ("fine", "slowish", "late")
     } | {dg.AssetCheckKey(dg.AssetKey("broken"), "never")}
     summary = {s.name: s for s in summarize_checks(result.all_events, python)}
-    assert summary["fine"] == CheckSummary("fine", "good", "pass")
-    assert summary["slowish"] == CheckSummary("slowish", "good", "warn", ("x is slow",))
-    assert summary["late"] == CheckSummary("late", "good", "fail", ("y is late", "z is late"))
+    assert summary["fine"] == CheckSummary(
+        "fine", "good", "pass", severity="ERROR", detail="rows_checked=3"
+    )
+    # the description and the plain figures; Markdown tables and JSON left to the UI
+    assert summary["slowish"] == CheckSummary(
+        "slowish",
+        "good",
+        "warn",
+        ("x is slow",),
+        severity="WARN",
+        detail="median 30 h exceeds 24 h; median_hours=30.5, sample=last export",
+    )
+    assert summary["late"] == CheckSummary(
+        "late", "good", "fail", ("y is late", "z is late"), severity="ERROR"
+    )
+    # dagster-dbt's namespaced metadata is bookkeeping, not a figure
     assert summary["unique_good_id"] == CheckSummary(
-        "unique_good_id", "good", "fail", ("4 failing rows",), is_dbt_test=True
+        "unique_good_id", "good", "fail", ("4 failing rows",), is_dbt_test=True, severity="ERROR"
     )
     assert summary["never"] == CheckSummary("never", "broken", "not_run")
 
     cli.print_check_summary(list(summary.values()))
     out = capsys.readouterr().out.splitlines()
     assert out[:2] == ["", "checks"]
-    assert out[2].split() == ["PASS", "fine", "good"]
-    assert "WARN     slowish" in out[3] and out[4].strip() == "- x is slow"
-    assert "FAIL     late" in out[5] and out[7].strip() == "- z is late"
-    assert "NOT RUN  never" in out[8]
+    # result, check, asset, severity, detail
+    assert out[2].split() == ["PASS", "fine", "good", "ERROR", "rows_checked=3"]
+    assert out[3].split()[:4] == ["WARN", "slowish", "good", "WARN"]
+    assert out[3].endswith("median 30 h exceeds 24 h; median_hours=30.5, sample=last export")
+    assert out[4].strip() == "- x is slow"
+    assert out[5].split() == ["FAIL", "late", "good", "ERROR"] and out[7].strip() == "- z is late"
+    assert out[8].split() == ["NOT", "RUN", "never", "broken", "-"]
     assert "FAIL     unique_good_id" in out[9] and out[10].strip() == "- 4 failing rows"
     assert out[11].strip() == "dbt tests: 1 (1 fail)"
