@@ -15,11 +15,12 @@ export STOCKOPS_WAREHOUSE_DIR ?= $(CURDIR)/warehouse
 export DAGSTER_HOME ?= $(STOCKOPS_WAREHOUSE_DIR)/dagster
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: help setup demo test test-engines with-postgres lint dev bench backtest lock clean
+.PHONY: help setup demo test test-unit test-engines with-postgres lint dev bench backtest lock clean
 
 help:
 	@echo "make demo   run stockops end to end on the embedded defaults (generates sample data if needed)"
 	@echo "make test   lint + dbt build + pytest (installs everything it needs first)"
+	@echo "make test-unit  the fast pytest tests only (tests/python/unit: no dbt build, no Dagster run)"
 	@echo "make test-engines  the cross-engine macros and landing reads on DuckDB, PostgreSQL and Spark (slow)"
 	@echo "make with-postgres CMD='dbt build'  run CMD against a throwaway PostgreSQL (target postgres)"
 	@echo "make lint   sqlfluff + ruff"
@@ -56,9 +57,12 @@ PYTEST_WORKERS ?= 2
 test: setup lint
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
+test-unit: setup
+	$(PY) -m pytest -n $(PYTEST_WORKERS) tests/python/unit
+
 # needs a Java 17+ runtime for Spark and the PostgreSQL server binaries (.ci/run installs both)
 test-engines: setup
-	$(PY) -m pytest -m engines tests/python/test_engine_dbt.py
+	$(PY) -m pytest -m engines tests/python/integration/test_engine_dbt.py
 
 with-postgres: setup
 	$(PY) -m stockops.engines.throwaway_postgres -- $(or $(CMD),bash)

@@ -1,3 +1,3 @@
--- Every landed row of the test table `items` (files made by tests/python/test_engine_dbt.py).
+-- Every landed row of the test table `items` (files made by tests/python/integration/test_engine_dbt.py).
 {{ config(materialized='table') }}
 select * from {{ landing_relation('items', ['item_id', 'qty'], optional_columns=['note']) }} as landed

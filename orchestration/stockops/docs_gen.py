@@ -4,7 +4,7 @@ docs/marts.md has a hand-written part (conventions and formulas) and, below `MAR
 module writes from `models/marts/**/*.yml`: per mart its grain (read from its uniqueness test), its
 description, every column with type, description and the tests or constraints on it, and the
 names of its unit tests. `make docs` rewrites that part; `python -m stockops.docs_gen --check`
-and tests/python/test_docs.py fail when it is out of date, so the docs always match the yml.
+and tests/python/unit/test_docs.py fail when it is out of date, so the docs always match the yml.
 
 A mart without a grain test, or a column without a data_type or a description, is an error: the
 public contract documents every column and tests every grain.

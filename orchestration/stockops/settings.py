@@ -262,6 +262,14 @@ class StockopsSettings(PathSettings):
         return tuple(self.webhook_secret.get_secret_value().split()) if self.webhook_secret else ()
 
 
+class _GivenSettings(StockopsSettings):
+    """The settings of a given mapping alone: the process environment is not read."""
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, **_sources):  # type: ignore[override]
+        return (init_settings,)
+
+
 class SettingsError(ValueError):
     """Settings that do not validate; the message is one line, `problems` one line each."""
 
@@ -307,7 +315,7 @@ def current(environ: Mapping[str, str] | None = None) -> StockopsSettings:
             name = StockopsSettings.env_name(field)
             if name in environ:  # keyed as the environment source keys it
                 given[name if info.validation_alias else field] = environ[name]
-        return StockopsSettings.model_validate(given)
+        return _GivenSettings.model_validate(given)
     except ValidationError as exc:
         raise SettingsError([_problem(e) for e in exc.errors()]) from None
 

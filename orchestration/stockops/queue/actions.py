@@ -14,7 +14,7 @@ Pure functions over plain data, so they can be tested without Dagster, DuckDB or
   approval_authority.four_eyes_above the owner may not approve their own decision.
 
 The dbt model int_decision_event_checks applies the same rules, from the same seeds, to events
-landed in decision_events/ (tests/python/test_forged_events.py checks that both agree).
+landed in decision_events/ (tests/python/integration/test_forged_events.py checks that both agree).
 
 Actor and owner ids are data: they are compared and returned as they are, never built into SQL or
 templates.

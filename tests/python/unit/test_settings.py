@@ -11,7 +11,7 @@ import pytest
 from stockops import settings
 from stockops.settings import StockopsSettings
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "configuration.md"
 DBT_OWN = {"DBT_PROFILES_DIR", "DBT_TARGET_PATH"}  # read by dbt itself, documented beside ours
 SECRET = "whsec_" + "c3RvY2tvcHMtdGVzdC1zZWNyZXQtb2YtMzItYnl0ZXMh"
 
@@ -128,3 +128,13 @@ def test_paths_load_even_when_a_knob_is_broken(
     cfg = settings.load()
     assert (cfg.warehouse_dir, cfg.dagster_home) == (tmp_path / "wh", tmp_path / "wh" / "dagster")
     assert settings.problems()[0].startswith("STOCKOPS_SENSOR_INTERVAL_SECONDS must be a number")
+
+
+def test_a_given_mapping_is_read_alone(monkeypatch) -> None:
+    """current(environ) describes that mapping: the process's own variables do not leak in (they
+    did, and made the defaults test depend on which test ran before it)."""
+    monkeypatch.setenv("STOCKOPS_EXPORT_BATCH_SIZE", "7")
+    monkeypatch.setenv("STOCKOPS_PROJECT_DIR", "/somewhere/else")
+    given = settings.current({})
+    assert (given.export_batch_size, given.project_dir) == (500, None)
+    assert settings.current().export_batch_size == 7

@@ -12,7 +12,7 @@ import pytest
 
 from stockops.backtest import runner
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 STOCKOPS = Path(sys.executable).parent / "stockops"
 DBT = Path(sys.executable).parent / "dbt"
 

@@ -20,7 +20,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+PROJECT_DIR = Path(__file__).resolve().parents[3]
 FIXTURE_DIR = PROJECT_DIR / "tests" / "fixtures" / "landing_csv"
 DBT = Path(sys.executable).parent / "dbt"
 DBT_TIMEOUT_SECONDS = 900

@@ -13,7 +13,7 @@ from stockops.backtest.policies import WorldAction, apply, world_actions
 from stockops.backtest.scenarios import build_group
 from stockops.backtest.world import Catalog, Item, Lot, Streams, Supplier, World
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+SEEDS = Path(__file__).resolve().parents[3] / "seeds"
 FLOW_TYPES = ("receipt", "transfer_in", "sale", "consumption", "transfer_out", "scrap")
 
 
