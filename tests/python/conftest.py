@@ -19,10 +19,13 @@ from support import use_dirs
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under pytest-xdist (`make test` runs two workers, `--dist loadgroup`), every test that reads
     the shared tiny build runs on one worker, so the build is made once, not once per worker; the
-    other tests, each in warehouses of their own, spread over the workers."""
+    other integration tests stay with their module (their module-scoped builds are made once too);
+    the unit tests spread over the workers one by one."""
     for item in items:
         if "tiny_build" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("tiny_build"))
+        elif Path(str(item.fspath)).parent.name == "integration":
+            item.add_marker(pytest.mark.xdist_group(Path(str(item.fspath)).stem))
 
 
 @pytest.fixture(scope="session")
