@@ -22,14 +22,13 @@ templates.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from stockops.queue.rows import AUTO_ACTOR
+from stockops.queue.rows import AUTO_ACTOR, read_seed
 
 # CLI action -> the decision_events.event_type it appends
 ACTIONS: dict[str, str] = {
@@ -182,14 +181,6 @@ class Policy:
 
 
 # ------------------------------------------------------------------------------------- loading
-def _read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return [
-            {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
-            for row in csv.DictReader(handle)
-        ]
-
-
 def transitions_from_rows(rows: Iterable[Mapping[str, str]]) -> dict[tuple[str, str], str]:
     return {(r["from_state"], r["event_type"]): r["to_state"] for r in rows}
 
@@ -208,11 +199,11 @@ def load_policy(seeds_dir: Path | None = None) -> Policy:
             approver_role=r["approver_role"],
             four_eyes_above=float(r["four_eyes_above"]) if r.get("four_eyes_above") else None,
         )
-        for r in _read_csv(seeds_dir / "approval_authority.csv")
+        for r in read_seed(seeds_dir / "approval_authority.csv")
     )
     roles: dict[str, set[str]] = {}
     grants: dict[str, list[RoleGrant]] = {}
-    for r in _read_csv(seeds_dir / "actor_roles.csv"):
+    for r in read_seed(seeds_dir / "actor_roles.csv"):
         if r["actor_id"] and r["role"]:
             roles.setdefault(r["actor_id"], set()).add(r["role"])
             grants.setdefault(r["actor_id"], []).append(
@@ -228,13 +219,13 @@ def load_policy(seeds_dir: Path | None = None) -> Policy:
             reverse_window_hours=float(r["reverse_window_hours"]),
             description=r.get("description", ""),
         )
-        for r in (_read_csv(auto_path) if auto_path.exists() else [])
+        for r in (read_seed(auto_path) if auto_path.exists() else [])
     }
     return Policy(
-        transitions=transitions_from_rows(_read_csv(seeds_dir / "decision_transitions.csv")),
+        transitions=transitions_from_rows(read_seed(seeds_dir / "decision_transitions.csv")),
         approval_authority=authority,
         actor_roles={actor: frozenset(rs) for actor, rs in roles.items()},
-        category_owners=tuple(_read_csv(seeds_dir / "category_owners.csv")),
+        category_owners=tuple(read_seed(seeds_dir / "category_owners.csv")),
         auto_rules=auto_rules,
         grants={actor: tuple(gs) for actor, gs in grants.items()},
     )

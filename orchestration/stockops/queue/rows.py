@@ -7,6 +7,7 @@ import csv
 from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -48,13 +49,17 @@ def closed_statuses() -> frozenset[str]:
     """The decision statuses that are not open, from the seed fct_decisions.is_open reads too."""
     from stockops import settings
 
-    path = settings.load().project_dir / "seeds" / "decision_states.csv"
+    rows = read_seed(settings.load().project_dir / "seeds" / "decision_states.csv")
+    return frozenset(row["state"] for row in rows if row["is_open"].lower() != "true")
+
+
+def read_seed(path: Path) -> list[dict[str, str]]:
+    """A policy seed's rows, names and values stripped (the seeds are edited by hand)."""
     with path.open(newline="", encoding="utf-8") as handle:
-        return frozenset(
-            row["state"].strip()
+        return [
+            {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
             for row in csv.DictReader(handle)
-            if row["is_open"].strip().lower() != "true"
-        )
+        ]
 
 
 def message_id(kind: str, decision: Mapping[str, Any]) -> str:
