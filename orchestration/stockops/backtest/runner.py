@@ -512,26 +512,38 @@ def _sla(decisions: Sequence[dict[str, Any]], world_id: str, end: datetime) -> d
 
 
 def progress_bar(
-    total_days: int, workers: int, out: Any = None
+    total_days: int, workers: int, out: Any = None, steps: int = 10
 ) -> Callable[[dict[str, Any]], None]:
-    """A one-line progress bar on stderr: days done per worker, and their worlds."""
+    """Progress on stderr: days done per worker, and their worlds. On a terminal, one line redrawn
+    in place; in a log (not a terminal), a new line at each tenth of the work (`steps`), so a CI log
+    gets a dozen lines, not one per poll."""
     out = out or sys.stderr
+    tty = hasattr(out, "isatty") and out.isatty()
     state: dict[int, tuple[int, int]] = {}
     started = time.monotonic()
+    shown = {"step": -1, "finished": False}
 
     def show(message: dict[str, Any]) -> None:
         state[message["worker"]] = (message["day"], message["worlds"])
         done = sum(d for d, _ in state.values())
-        total = total_days * workers
+        total = max(total_days * workers, 1)
+        if shown["finished"]:
+            return
+        step = steps * done // total
+        if not tty and step == shown["step"]:
+            return
+        shown["step"] = step
         width = 30
-        filled = int(width * done / max(total, 1))
+        filled = int(width * done / total)
         parts = " ".join(
             f"w{w}:{d}/{total_days}d·{n} worlds" for w, (d, n) in sorted(state.items())
         )
-        line = f"\rbacktest [{'#' * filled}{'.' * (width - filled)}] {parts} {time.monotonic() - started:.0f}s"
-        print(line, end="", file=out, flush=True)
-        if done >= total:
-            print(file=out, flush=True)
+        line = f"backtest [{'#' * filled}{'.' * (width - filled)}] {parts} {time.monotonic() - started:.0f}s"
+        shown["finished"] = done >= total
+        if tty:
+            print("\r" + line, end="\n" if shown["finished"] else "", file=out, flush=True)
+        else:
+            print(line, file=out, flush=True)
 
     return show
 

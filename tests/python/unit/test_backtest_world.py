@@ -3,6 +3,7 @@ never-ordering policy must show, and stockpyl's published single-stage base-stoc
 
 from __future__ import annotations
 
+import io
 import statistics
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from stockops.backtest.policies import WorldAction, apply, world_actions
+from stockops.backtest.runner import progress_bar
 from stockops.backtest.scenarios import build_group
 from stockops.backtest.world import Catalog, Item, Lot, Streams, Supplier, World
 
@@ -224,3 +226,38 @@ def test_policies_share_random_streams():
             w.open_day(day)
             w.close_day()
     assert a.totals == b.totals and a.inventory_series == b.inventory_series
+
+
+class _Log(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def _feed(show, days: int) -> None:
+    """Two workers reporting every day, each report polled three times (as the runner polls)."""
+    for day in range(1, days + 1):
+        for worker in (0, 1):
+            for _ in range(3):
+                show({"worker": worker, "day": day, "worlds": 6})
+
+
+def test_progress_in_a_log_is_a_line_per_tenth_not_per_poll():
+    log = _Log(tty=False)
+    _feed(progress_bar(40, 2, out=log), 40)
+    lines = log.getvalue().splitlines()
+    assert "\r" not in log.getvalue()
+    assert 10 <= len(lines) <= 11 and len(set(lines)) == len(lines)
+    assert "w0:40/40d·6 worlds w1:40/40d·6 worlds" in lines[-1]
+    assert lines[-1].startswith("backtest [" + "#" * 30 + "]")
+
+
+def test_progress_on_a_terminal_redraws_one_line_and_ends_it_once():
+    log = _Log(tty=True)
+    _feed(progress_bar(5, 2, out=log), 5)
+    text = log.getvalue()
+    assert text.count("\n") == 1 and text.endswith("\n") and text.count("\r") > 10
+    assert "w0:5/5d·6 worlds w1:5/5d·6 worlds" in text.rsplit("\r", 1)[-1]
