@@ -16,16 +16,31 @@ from stockops import settings
 from support import use_dirs
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under pytest-xdist (`make test` runs two workers, `--dist loadgroup`), every test that reads
     the shared tiny build runs on one worker, so the build is made once, not once per worker; the
     other integration tests stay with their module (their module-scoped builds are made once too);
-    the unit tests spread over the workers one by one."""
+    the unit tests spread over the workers one by one. First, so that pytest-xdist's own hook
+    (which turns the marker into the node id's `@group` suffix) sees the markers."""
     for item in items:
         if "tiny_build" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("tiny_build"))
         elif Path(str(item.fspath)).parent.name == "integration":
             item.add_marker(pytest.mark.xdist_group(Path(str(item.fspath)).stem))
+
+
+def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
+    """Stop when the groups are ignored. pytest-xdist schedules by the `@group` suffix of a node id;
+    a pytest that no longer lets it set one (9.2 with xdist 3.8) spreads a module's tests over both
+    workers and builds each shared warehouse twice, silently. Every integration test has a group."""
+    lost = [i for i in ids if i.startswith("tests/python/integration/") and "@" not in i]
+    if lost:
+        pytest.exit(
+            f"pytest-xdist ignored the xdist_group of {len(lost)} tests (e.g. {lost[0]}): this "
+            "pytest and pytest-xdist do not work together (see the pytest pin in pyproject.toml)",
+            returncode=3,
+        )
 
 
 @pytest.fixture(scope="session")
