@@ -66,6 +66,8 @@ class Config:
     workers: int = 2
     threads: int = 1
     first_seed: int = 1
+    # run the statements a day skips all the same and stop if a table would differ (tests)
+    verify_skips: bool = False
 
     def worlds(self) -> list[WorldSpec]:
         specs: list[WorldSpec] = []
@@ -147,7 +149,16 @@ def run(
     if work_dir.exists():
         shutil.rmtree(work_dir)
     jobs = [
-        (i, share, config.days, work_dir / f"worker-{i}", project_dir, plan, config.threads)
+        (
+            i,
+            share,
+            config.days,
+            work_dir / f"worker-{i}",
+            project_dir,
+            plan,
+            config.threads,
+            config.verify_skips,
+        )
         for i, share in enumerate(shares)
     ]
     results: list[dict[str, Any]] = []
@@ -231,6 +242,7 @@ def _worker(
     project_dir: Path,
     plan: Any,
     threads: int,
+    verify_skips: bool = False,
     progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     from stockops.queue import actions
@@ -286,7 +298,7 @@ def _worker(
 
     policy = actions.load_policy(project / "seeds")
     store = SqliteQueueStore(root / "queue.sqlite")
-    run = DecisionRun(plan, landing, project, threads=threads) if sql_specs else None
+    run = DecisionRun(plan, landing, project, threads, verify_skips) if sql_specs else None
     owners_of = {s.world_id: _owners(policy, s.world_id, catalogs[s.world_id]) for s in sql_specs}
     workers_of = {
         s.world_id: QueueOwners(
@@ -374,6 +386,7 @@ def _worker(
         "sql_worlds": len(sql_specs),
         "seconds": round(time.monotonic() - started, 1),
         "sql_seconds": round(sql_seconds, 1),
+        "statements_skipped": run.skipped if run else 0,
         "queue_seconds": round(queue_seconds, 1),
         "world_seconds": round(world_seconds, 1),
         "slowest_nodes": dict(

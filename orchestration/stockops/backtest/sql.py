@@ -60,6 +60,14 @@ INCREMENTAL = (
 LANDED_SENTINEL = "1970-01-02 03:04:05"
 TIMESTAMP_LITERAL = re.compile(r"cast\('(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)' as timestamp\)")
 WORLD = "split_part({col}, '~', 1)"
+# a relation of the plan as dbt renders a ref (the relation a statement builds is its first)
+RELATION = re.compile(r'"' + compiled_sql.DATABASE + r'"\."\w+"\."(\w+)"')
+# what would make a statement's result differ between two runs of the same text on the same inputs
+VOLATILE = re.compile(
+    r"\b(?:now|today|random|uuid|gen_random_uuid|setseed|nextval|currval)\s*\("
+    r"|\bcurrent_(?:date|time|timestamp|localtime|localtimestamp)\b|\blocaltime(?:stamp)?\b",
+    re.IGNORECASE,
+)
 
 # (model, compiled text, replacement): the company-wide computations, per world
 WORLD_SCOPE: tuple[tuple[str, str, str], ...] = (
@@ -260,7 +268,14 @@ def write_template_landing(landing: Path) -> None:
 class DecisionRun:
     """One in-memory DuckDB that runs the plan once a day for a batch of worlds."""
 
-    def __init__(self, plan: Plan, landing_dir: Path, project_dir: Path, threads: int = 1) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        landing_dir: Path,
+        project_dir: Path,
+        threads: int = 1,
+        verify_skips: bool = False,
+    ) -> None:
         self.plan = plan
         self.landing_dir = landing_dir
         self.project_dir = project_dir
@@ -274,16 +289,48 @@ class DecisionRun:
         self.days_run = 0
         self.seconds = 0.0
         self.node_seconds: dict[str, float] = {}
+        self.verify_skips = verify_skips
+        self.skipped = 0
+        # per statement: the relation it builds (quoted in full) and the relations it reads
+        self.builds = {name: RELATION.search(full).group(0) for name, full, _ in plan.statements}
+        self.reads = {
+            name: {
+                other
+                for other in self.builds.values()
+                if other != self.builds[name]
+                and re.search(rf"\b{RELATION.fullmatch(other).group(1)}\b", full + (inc or ""))
+            }
+            for name, full, inc in plan.statements
+        }
+        # per statement: what it read the last time it ran (its filled text, its landing files)
+        self.last_inputs: dict[str, tuple[str, tuple] | None] = {}
+        self.parsed_text: dict[str, tuple[str, list[Any]]] = {}
 
     def close(self) -> None:
         self.con.close()
 
     def run(self, as_of: date, run_at: str) -> None:
         started = time.monotonic()
-        first = self.days_run == 0
         ledger_dir = self.landing_dir / "inventory_transactions"
         all_ledger = sorted(str(p) for p in ledger_dir.glob("*.parquet"))
         new_ledger = [f for f in all_ledger if f not in self.loaded]
+        self.con.begin()  # the day in one transaction: a commit per statement costs time
+        try:
+            self._statements(as_of, run_at, new_ledger)
+        except BaseException:
+            self.con.rollback()
+            raise
+        self.con.commit()
+        self.loaded.update(new_ledger)
+        self.days_run += 1
+        self.seconds += time.monotonic() - started
+        self._no_quarantine()
+
+    def _statements(self, as_of: date, run_at: str, new_ledger: list[str]) -> None:
+        """The plan's statements for the day; one whose inputs did not change since it last ran
+        is skipped (its table stands): the reference tables and what only they feed."""
+        first = self.days_run == 0
+        rebuilt: set[str] = set()
         for name, full, incremental in self.plan.statements:
             if name.startswith("seed.") and not first:
                 continue  # policy seeds do not change during a backtest
@@ -294,14 +341,28 @@ class DecisionRun:
                 sql = sql.replace(
                     "__FILES_inventory_transactions__", ", ".join(_quote(f) for f in new_ledger)
                 )
-            sql = self._fill(sql, as_of, run_at)
+            inputs = self._inputs(sql, as_of, run_at)
+            unchanged = (
+                inputs is not None
+                and self.last_inputs.get(name) == inputs
+                and not self.reads[name] & rebuilt
+            )
+            self.last_inputs[name] = inputs
+            skip = unchanged and incremental is None
+            if skip:
+                self.skipped += 1  # the same text on the same inputs: the table it built stands
+                if not self.verify_skips:
+                    continue
+                kept = RELATION.fullmatch(self.builds[name]).group(1) + "__kept"
+                self.con.execute(f"alter table {self.builds[name]} rename to {kept}")
             t0 = time.monotonic()
-            self.con.execute(sql)
+            for statement in self._parsed(name, self._fill(sql, as_of, run_at)):
+                self.con.execute(statement)
             self.node_seconds[name] = self.node_seconds.get(name, 0.0) + time.monotonic() - t0
-        self.loaded.update(new_ledger)
-        self.days_run += 1
-        self.seconds += time.monotonic() - started
-        self._no_quarantine()
+            if skip:
+                self._same_as_kept(name, as_of)
+            else:
+                rebuilt.add(self.builds[name])
 
     def _no_quarantine(self) -> None:
         """The simulated world writes valid landing data only: a quarantined transaction means the
@@ -320,6 +381,49 @@ class DecisionRun:
                 f"backtest: {landed - accepted} of {landed} simulated transactions were quarantined "
                 f"by stockops' own checks (first reasons: {reasons}); the simulation is invalid"
             )
+
+    def _parsed(self, name: str, sql: str) -> list[Any]:
+        """The statement's text parsed once while it stays the same (most carry no date or time):
+        parsing is a tenth of a day's SQL time; binding and planning are redone at every run."""
+        text, parsed = self.parsed_text.get(name, ("", []))
+        if text != sql:
+            parsed = duckdb.extract_statements(sql)
+            self.parsed_text[name] = (sql, parsed)
+        return parsed
+
+    def _same_as_kept(self, name: str, as_of: date) -> None:
+        """verify_skips: the statement a day would skip was run all the same; its new table must
+        hold exactly the rows of the one it replaced (kept aside under another name)."""
+        built = self.builds[name]
+        kept = built.removesuffix('"') + '__kept"'
+        (differ,) = self.con.execute(
+            f"select count(*) from ((select * from {built} except all select * from {kept}) "  # noqa: S608 - the plan's relations
+            f"union all (select * from {kept} except all select * from {built}))"
+        ).fetchone()
+        self.con.execute(f"drop table {kept}")
+        if differ:
+            raise RuntimeError(
+                f"backtest: {name} on {as_of} differs in {differ} rows from the table its "
+                "unchanged inputs were to leave standing: skipping it would change the results"
+            )
+
+    def _inputs(self, sql: str, as_of: date, run_at: str) -> tuple[str, tuple] | None:
+        """What a statement's result depends on besides the relations it reads: its filled text
+        and the landing files it reads (each directory named in it: names, sizes, times); None
+        when it calls a volatile function. A glob never equals a file name, so the run time in a
+        read_landing `case filename when <glob> then <landing time>` branch is left out: it applies
+        to no row (the per-file landing times dbt compiles in are null in the backtest)."""
+        if VOLATILE.search(sql):
+            return None
+        for table in (*LANDING_TABLES, EVENTS_TABLE):
+            sql = sql.replace(
+                f"when __FILES_{table}__ then cast('{RUN_AT_TOKEN}' as timestamp)",
+                f"when __FILES_{table}__ then null",
+            )
+        text = self._fill(sql, as_of, run_at)
+        root = re.escape(str(self.landing_dir))
+        folders = sorted(set(re.findall(root + r"/([^/'\s]+)", text)))
+        return text, tuple((folder, _listing(self.landing_dir / folder)) for folder in folders)
 
     def _fill(self, sql: str, as_of: date, run_at: str) -> str:
         if "__" not in sql:
@@ -358,6 +462,14 @@ class DecisionRun:
                 "where lines.is_open order by lines.decision_id, lines.line_no"
             ),
         )
+
+
+def _listing(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    if not folder.is_dir():
+        return ()
+    return tuple(
+        sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in os.scandir(folder))
+    )
 
 
 def _quote(text: str) -> str:

@@ -91,3 +91,31 @@ def test_worlds_in_one_sql_run_do_not_interact(tmp_path):
     )
     assert alone["owners"]["acted"] > 0
     assert alone == batched
+
+
+def test_skipping_unchanged_statements_changes_no_result(tmp_path):
+    """A day skips the statements whose inputs did not change (the reference data lands once).
+    With verify_skips every skipped statement is run all the same and its table compared row for
+    row with the one left standing (a difference stops the run); the worlds' outcomes must also be
+    those of the run that skips."""
+
+    def worlds(verify: bool) -> tuple[list[dict], list[dict]]:
+        config = runner.Config(
+            scenarios=["supplier_late"],
+            policies=["minmax", "stockops_all", "stockops_top_k"],
+            seeds=1,
+            days=10,
+            ks=[1],
+            sweep=(),
+            workers=1,
+            verify_skips=verify,
+        )
+        result = runner.run(config, tmp_path / f"verify-{verify}", REPO, DBT)
+        return result["worlds"], result["timing"]["workers"]
+
+    skipping, skipping_timing = worlds(verify=False)
+    verified, verified_timing = worlds(verify=True)
+    skipped = skipping_timing[0]["statements_skipped"]
+    assert skipped > 0 and verified_timing[0]["statements_skipped"] == skipped
+    assert any(w["totals"]["orders_placed"] > 0 for w in verified)
+    assert skipping == verified
